@@ -1,0 +1,182 @@
+"""Agency names: canonical forms from a data file of aliases, kinds, and parsing of unit lists.
+
+Unit lists come in several forms, all read here:
+- 责任单位：A、B、C等                 (first listed is the lead, inferred from order)
+- 牵头单位：A；配合单位：B、C           (lead stated)
+- A牵头，B、C按职责分工负责 / A、B牵头，C配合
+- 由A牵头，会同B、C… (a body sentence)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from importlib import resources
+
+from .schema import Agency, AgencyKind
+
+_UNIT_END = re.compile(
+    r"(?:局|委|办|厅|中心|集团|公司|政府|部门|单位|银行|分行|院|会|署|处|所|站|队|部|组|室|区|市|县|镇|街道|管委会|"
+    r"新区|功能区|海关|税务局|监管局|管理局|支队|大队|总队|分局|办公室|委员会)$"
+)
+_STOP_WORDS = ("等", "按职责", "按照职责", "分工负责", "负责", "配合", "参与", "推进", "落实", "共同", "协同",
+               "牵头", "会同", "组织实施", "具体实施", "抓好", "统筹推进")
+_LEAD_LABEL = re.compile(r"^(?:牵头单位|牵头部门|主要责任单位|牵头责任单位)[：:]")
+_CO_LABEL = re.compile(r"^(?:配合单位|配合部门|参与单位|协同单位|协办单位|责任单位|责任部门)[：:]")
+_ANY_LABEL = re.compile(r"^(?:牵头单位|牵头部门|主要责任单位|牵头责任单位|配合单位|配合部门|参与单位|协同单位|"
+                        r"协办单位|责任单位|责任部门|实施单位)[：:]")
+_SEPARATORS = re.compile(r"[、，,；;]|\s+")
+
+
+@dataclass(frozen=True)
+class _Aliases:
+    aliases: tuple[tuple[str, str], ...]
+    collective: dict[str, str]
+
+
+@lru_cache(maxsize=1)
+def _aliases() -> _Aliases:
+    data = json.loads(resources.files("assistant").joinpath("data/agencies.json").read_text("utf-8"))
+    pairs = sorted(data["aliases"].items(), key=lambda kv: -len(kv[0]))
+    return _Aliases(aliases=tuple(pairs), collective=dict(data["collective"]))
+
+
+def canonical(name: str) -> str:
+    """The canonical form of an agency name (市住房和城乡建设局 → 市住房城乡建设局, 各区（市） → 各区市)."""
+    name = re.sub(r"\s+", "", name).strip("，。、；：:,.")
+    name = re.sub(r"(?:等有关部门|等相关部门|等部门|等单位|等)$", "", name)
+    table = _aliases()
+    if name.startswith("各") or name in table.collective:
+        flat = re.sub(r"[（）()、]", "", name)
+        return table.collective.get(flat, flat)
+    for alias, target in table.aliases:
+        if alias in name:
+            return name.replace(alias, target)
+    return name
+
+
+def kind_of(name: str) -> AgencyKind:
+    """department, collective (各区市), enterprise (…集团/公司), government (区市政府, 西海岸新区)."""
+    if name.startswith("各") or name.endswith(("有关部门", "有关单位")):
+        return "collective"
+    if re.search(r"(?:集团|公司|银行|分行|企业)$", name):
+        return "enterprise"
+    if re.search(r"(?:人民政府|政府|新区|功能区|管委会|[^市]市|区|县)$", name):
+        return "government"
+    if re.search(r"(?:局|委|办|厅|中心|院|署|处|所|站|队|部|室|委员会|办公室|海关)$", name):
+        return "department"
+    return "other"
+
+
+def looks_like_unit(name: str) -> bool:
+    """Whether a string is shaped like an agency name (short, ends like one, no sentence inside)."""
+    if not 2 <= len(name) <= 24 or re.search(r"[。；：:，,\d%]", name):
+        return False
+    return bool(_UNIT_END.search(name)) or name.startswith("各")
+
+
+def _clip(piece: str) -> str:
+    """Cut a list piece at the first word that is not part of a name (A等部门推进 → A)."""
+    cuts = [i for i in (piece.find(word) for word in _STOP_WORDS) if i > 0]
+    return piece[: min(cuts, default=len(piece))]
+
+
+def split_units(text: str) -> tuple[list[str], bool]:
+    """Canonical unit names in a list, in order, and whether the list ended with 等."""
+    text = text.strip().rstrip("。；;")
+    etc = bool(re.search(r"等(?:有关部门|相关部门|部门|单位)?$", text))
+    names: list[str] = []
+    depth = 0
+    current = ""
+    for ch in text:  # split on 、，； outside brackets: 各区（市、区）stays whole
+        if ch in "（(":
+            depth += 1
+        elif ch in "）)":
+            depth = max(0, depth - 1)
+        if depth == 0 and _SEPARATORS.fullmatch(ch):
+            names.append(current)
+            current = ""
+        else:
+            current += ch
+    names.append(current)
+    out: list[str] = []
+    for raw in names:
+        name = canonical(_clip(raw))
+        if name and looks_like_unit(name) and name not in out:
+            out.append(name)
+    return out, etc
+
+
+@dataclass
+class UnitList:
+    """Units read from one statement: leads stated (or inferred from order) and co-units."""
+
+    leads: list[str] = field(default_factory=list)
+    co: list[str] = field(default_factory=list)
+    lead_inferred: bool = False
+    etc: bool = False
+
+    @property
+    def names(self) -> list[str]:
+        return self.leads + [n for n in self.co if n not in self.leads]
+
+    def details(self) -> list[Agency]:
+        return [Agency(name=n, kind=kind_of(n), role="lead" if n in self.leads else "co") for n in self.names]
+
+    def __bool__(self) -> bool:
+        return bool(self.leads or self.co)
+
+
+def parse_unit_statement(content: str) -> UnitList:
+    """Read the inside of a units bracket: labelled parts, an X牵头 phrase, or a plain list."""
+    content = content.strip()
+    parts = [p for p in re.split(r"[；;]", content) if p.strip()]
+    result = UnitList()
+    labelled = [p for p in parts if _ANY_LABEL.match(p.strip())]
+    if labelled and any(_LEAD_LABEL.match(p.strip()) for p in labelled):
+        for part in parts:
+            part = part.strip()
+            names, etc = split_units(_ANY_LABEL.sub("", part))
+            result.etc = result.etc or etc
+            (result.leads if _LEAD_LABEL.match(part) else result.co).extend(n for n in names if n not in result.names)
+        return result
+    body = _ANY_LABEL.sub("", content)
+    if "牵头" in body:
+        head, _, tail = body.partition("牵头")
+        head = re.sub(r"^由", "", head.strip("，, "))
+        result.leads, _ = split_units(head)
+        tail = re.sub(r"^[，,、]?(?:负责)?[，,]?(?:会同|联合|协调)?", "", tail)
+        co, result.etc = split_units(tail)
+        result.co = [n for n in co if n not in result.leads]
+        if result.leads:
+            return result
+    names, result.etc = split_units(body)
+    if names:
+        result.leads, result.co, result.lead_inferred = names[:1], names[1:], True
+    return result
+
+
+_BODY_LEAD = re.compile(r"(?:^|[，。；、])(?:由)?([^，。；：]{2,40}?)牵头(?!单位)([^。；]{0,120})")
+
+
+def parse_body_lead(sentence: str) -> UnitList:
+    """A body sentence stating a lead: 由A牵头，会同B、C… / A牵头负责… ."""
+    m = _BODY_LEAD.search(sentence)
+    if not m:
+        return UnitList()
+    leads, _ = split_units(re.sub(r"^由", "", m.group(1)))
+    if not leads:
+        return UnitList()
+    tail = m.group(2)
+    co: list[str] = []
+    etc = False
+    cm = re.search(r"(?:会同|联合|协调|配合单位[：:]?)([^。；]+)", tail)
+    if cm:
+        co, etc = split_units(cm.group(1))
+    else:
+        pm = re.match(r"^(?:负责)?[，,](.+?)(?:按职责分工负责|按职责负责|配合|参与|共同推进|共同负责|分工负责)", tail)
+        if pm:
+            co, etc = split_units(pm.group(1))
+    return UnitList(leads=leads, co=[n for n in co if n not in leads], etc=etc)

@@ -1,0 +1,76 @@
+"""Domain errors. The library raises these; the CLI prints one line and exits 1, the app shows
+``st.error`` in plain Chinese. Each carries a message meant for an official, not a developer.
+
+PolicyAssistantError
+├── DocumentError            a file could not be read as a policy
+│   ├── UnsupportedFormat    not .txt / .docx / .pdf
+│   ├── EncodingError        bytes that are not text in any encoding we know
+│   └── NotAPolicy           text, but empty or without any clause structure
+├── IndexUnusable            the search index cannot be used
+│   ├── IndexMissing         nothing has been ingested yet
+│   ├── IndexStale           corpus or model changed since the index was built
+│   ├── IndexCorrupt         files damaged or inconsistent with the manifest
+│   └── IndexLocked          another ingest is running
+├── QuestionError            a question that cannot be asked (empty, too long, not text)
+├── ConfigError              a setting that cannot work (unknown model path, bad value)
+└── DependencyMissing        an optional package is not installed
+"""
+
+from __future__ import annotations
+
+
+class PolicyAssistantError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class DocumentError(PolicyAssistantError):
+    """A file could not be read as a policy document."""
+
+    def __init__(self, path: str, reason: str) -> None:
+        super().__init__(f"{path}: {reason}")
+        self.path = path
+        self.reason = reason
+
+
+class UnsupportedFormat(DocumentError):
+    pass
+
+
+class EncodingError(DocumentError):
+    pass
+
+
+class NotAPolicy(DocumentError):
+    pass
+
+
+class IndexUnusable(PolicyAssistantError):
+    """The index under ``index/`` cannot be used as it is."""
+
+
+class IndexMissing(IndexUnusable):
+    pass
+
+
+class IndexStale(IndexUnusable):
+    pass
+
+
+class IndexCorrupt(IndexUnusable):
+    pass
+
+
+class IndexLocked(IndexUnusable):
+    pass
+
+
+class QuestionError(PolicyAssistantError):
+    pass
+
+
+class ConfigError(PolicyAssistantError):
+    pass
+
+
+class DependencyMissing(PolicyAssistantError, ImportError):
+    """An optional dependency is missing; the message names the install line."""

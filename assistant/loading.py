@@ -1,0 +1,160 @@
+"""Loading policy files (.txt in any common Chinese encoding, .docx, .pdf) into raw text.
+
+A .docx table becomes TAB-separated lines, one per row, in body order, so that an appendix
+table (附件：重点任务分工表) is parsed the same way whether it came from Word or from text.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import DependencyMissing, DocumentError, EncodingError, NotAPolicy, UnsupportedFormat
+
+SUPPORTED = (".txt", ".docx", ".pdf")
+_PLAUSIBLE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2000-\u206f\s\x20-\x7e·—…“”‘’《》〔〕①-⑳\u00a0-\u00ff]")
+
+
+@dataclass(frozen=True)
+class RawDocument:
+    """Text extracted from one file, before repair."""
+
+    path: Path
+    text: str
+    encoding: str
+    sha256: str
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _plausible_ratio(text: str) -> float:
+    sample = text[:20000]
+    if not sample:
+        return 0.0
+    return len(_PLAUSIBLE.findall(sample)) / len(sample)
+
+
+def decode_text(data: bytes, name: str) -> tuple[str, str]:
+    """Decode bytes of a text file: UTF-8 (with or without BOM), UTF-16 with BOM, GB18030/GBK."""
+    if data.startswith(codecs.BOM_UTF8):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        candidates = ["utf-16"]
+    else:
+        candidates = ["utf-8", "gb18030"]
+        if data.count(b"\x00") > len(data) // 4:
+            candidates = ["utf-16-le", "utf-16-be"]
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _plausible_ratio(text) >= 0.95:
+            return text, encoding
+    try:
+        from charset_normalizer import from_bytes
+
+        best = from_bytes(data).best()
+    except ImportError:  # pragma: no cover - a declared dependency
+        best = None
+    if best is not None and _plausible_ratio(str(best)) >= 0.95:
+        return str(best), str(best.encoding)
+    raise EncodingError(name, "不是可识别的文本文件（编码无法识别或内容为二进制数据）")
+
+
+def _docx_text(data: bytes, name: str) -> str:
+    try:
+        import docx
+        from docx.document import Document as _Doc
+        from docx.table import Table
+        from docx.text.paragraph import Paragraph
+    except ImportError as exc:  # pragma: no cover
+        raise DependencyMissing("读取 .docx 需要 python-docx：pip install python-docx") from exc
+    try:
+        document: _Doc = docx.Document(io.BytesIO(data))
+    except Exception as exc:  # python-docx raises many kinds on a damaged package
+        raise DocumentError(name, "Word 文件已损坏或不是 .docx 格式") from exc
+    lines: list[str] = []
+    for child in document.element.body.iterchildren():
+        tag = child.tag.rsplit("}", 1)[-1]
+        if tag == "p":
+            lines.append(Paragraph(child, document).text)
+        elif tag == "tbl":
+            for row in Table(child, document).rows:
+                cells = [re.sub(r"\s+", "", cell.text) for cell in row.cells]
+                lines.append("\t".join(cells))
+    return "\n".join(lines)
+
+
+def _pdf_text(data: bytes, name: str) -> str:
+    try:
+        from pypdf import PdfReader
+        from pypdf.errors import PyPdfError
+    except ImportError as exc:  # pragma: no cover
+        raise DependencyMissing("读取 .pdf 需要 pypdf：pip install pypdf") from exc
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise DocumentError(name, "PDF 文件已损坏或无法读取") from exc
+    text = "\n\n".join(pages)
+    if not text.strip():
+        raise NotAPolicy(name, "PDF 没有文字层（可能是扫描件），请先做文字识别（OCR）再导入")
+    return text
+
+
+def load_bytes(data: bytes, name: str, max_bytes: int = 50 * 1024 * 1024) -> RawDocument:
+    """Extract the text of a policy file given its bytes and file name."""
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUPPORTED:
+        raise UnsupportedFormat(name, f"不支持的文件类型“{suffix or '无扩展名'}”，请上传 .txt、.docx 或 .pdf")
+    if not data.strip():
+        raise NotAPolicy(name, "文件为空")
+    if len(data) > max_bytes:
+        raise DocumentError(name, f"文件过大（{len(data) / 1e6:.1f} MB，上限 {max_bytes / 1e6:.0f} MB）")
+    if suffix == ".txt":
+        text, encoding = decode_text(data, name)
+    elif suffix == ".docx":
+        if not data.startswith(b"PK"):
+            raise DocumentError(name, "文件内容不是 Word（.docx）格式")
+        text, encoding = _docx_text(data, name), "docx"
+    else:
+        if not data.lstrip()[:5].startswith(b"%PDF"):
+            raise DocumentError(name, "文件内容不是 PDF 格式")
+        text, encoding = _pdf_text(data, name), "pdf"
+    if not text.strip():
+        raise NotAPolicy(name, "文件中没有文字")
+    return RawDocument(path=Path(name), text=text, encoding=encoding, sha256=sha256_bytes(data))
+
+
+def load_file(path: Path, max_bytes: int = 50 * 1024 * 1024) -> RawDocument:
+    """Read and extract one policy file from disk."""
+    path = Path(path)
+    if not path.exists():
+        raise DocumentError(str(path), "文件不存在")
+    if not path.is_file():
+        raise DocumentError(str(path), "不是文件")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(str(path), f"无法读取文件（{exc.strerror}）") from exc
+    raw = load_bytes(data, str(path), max_bytes)
+    return RawDocument(path=path, text=raw.text, encoding=raw.encoding, sha256=raw.sha256)
+
+
+def find_policy_files(paths: list[Path]) -> list[Path]:
+    """Expand folders into the supported files under them, sorted; files are kept as given."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found.extend(sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED
+                                and not p.name.startswith(".")))
+        else:
+            found.append(path)
+    return found

@@ -1,0 +1,138 @@
+"""Policies on disk: files → parsed documents and task tables, with policy ids and versions.
+
+A file's policy id and version come from ``corpus/policies.json`` when it names the file
+({"file.txt": {"policy": "...", "version": "2025修订版", "date": "2025-06-01"}}), else from the
+name: ``plan_v2.txt`` and ``plan@2025-06.txt`` are versions ``v2`` and ``2025-06`` of ``plan``; a
+plain ``plan.txt`` is version ``v1``. The latest version of a policy is the one with the highest
+date or version number.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .clauses import PolicyDocument, parse_text
+from .errors import DocumentError, NotAPolicy
+from .loading import RawDocument, find_policy_files, load_file
+from .schema import Problem, Task
+from .tasks import build_tasks
+
+METADATA_FILE = "policies.json"
+_VERSIONED = re.compile(r"^(?P<policy>.+?)(?:[_\-]|@)(?P<version>v\d+(?:\.\d+)?|\d{4}(?:-\d{2}){0,2}|\d{8})$",
+                        re.I)
+
+
+@dataclass
+class Policy:
+    """One version of one policy: its document, its task table and where it came from."""
+
+    document: PolicyDocument
+    tasks: list[Task]
+    path: Path
+    sha256: str
+    date: str = ""
+
+    @property
+    def policy(self) -> str:
+        return self.document.policy
+
+    @property
+    def version(self) -> str:
+        return self.document.version
+
+    @property
+    def title(self) -> str:
+        return self.document.title
+
+    @property
+    def problems(self) -> list[Problem]:
+        return self.document.problems
+
+
+@dataclass
+class Failure:
+    """A file that could not be read, and why, in plain Chinese."""
+
+    path: str
+    reason: str
+
+
+@dataclass
+class Corpus:
+    policies: list[Policy] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+
+    def latest(self, policy: str | None = None) -> list[Policy]:
+        """The latest version of each policy (or of the named one)."""
+        by_id: dict[str, Policy] = {}
+        for p in sorted(self.policies, key=lambda p: version_key(p.version, p.date)):
+            if policy is None or p.policy == policy:
+                by_id[p.policy] = p
+        return list(by_id.values())
+
+    def versions(self, policy: str) -> list[Policy]:
+        return sorted((p for p in self.policies if p.policy == policy), key=lambda p: version_key(p.version, p.date))
+
+
+def version_key(version: str, date: str = "") -> tuple[str, float, str]:
+    """Sort key of a version: by date if known, then by the number in v2 / 2025-06, then by label."""
+    digits = re.findall(r"\d+(?:\.\d+)?", version)
+    number = float(digits[0]) if digits and version.lower().startswith("v") else 0.0
+    dated = date or (version if re.match(r"^\d{4}", version) else "")
+    return (dated, number, version)
+
+
+def identify(path: Path, metadata: dict[str, dict[str, str]] | None = None) -> tuple[str, str, str]:
+    """(policy id, version, date) for a file."""
+    meta = (metadata or {}).get(path.name, {})
+    stem = path.stem
+    m = _VERSIONED.match(stem)
+    policy = meta.get("policy") or (m.group("policy") if m else stem)
+    version = meta.get("version") or (m.group("version") if m else "v1")
+    date = meta.get("date", "")
+    return policy, version, date
+
+
+def read_metadata(folder: Path) -> dict[str, dict[str, str]]:
+    path = folder / METADATA_FILE
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text("utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def parse_raw(raw: RawDocument, policy: str, version: str, date: str = "") -> Policy:
+    """Repair, parse and tabulate one loaded file."""
+    document = parse_text(raw.text, policy, version, name=str(raw.path))
+    if not document.items:
+        raise NotAPolicy(str(raw.path), "未识别出编号条目（如“（一）”“1.”），不像是一份工作方案")
+    document.sha256 = raw.sha256
+    return Policy(document=document, tasks=build_tasks(document), path=raw.path, sha256=raw.sha256, date=date)
+
+
+def read_policy(path: Path, policy: str | None = None, version: str | None = None,
+                max_bytes: int = 50 * 1024 * 1024) -> Policy:
+    """Load and parse one policy file. Raises a DocumentError subclass with the reason."""
+    path = Path(path)
+    metadata = read_metadata(path.parent)
+    found_policy, found_version, date = identify(path, metadata)
+    return parse_raw(load_file(path, max_bytes), policy or found_policy, version or found_version, date)
+
+
+def read_corpus(paths: list[Path], max_bytes: int = 50 * 1024 * 1024) -> Corpus:
+    """Every policy file under ``paths``; a bad file is recorded as a failure and never stops the rest."""
+    corpus = Corpus()
+    for path in find_policy_files([Path(p) for p in paths]):
+        if path.name == METADATA_FILE:
+            continue
+        try:
+            corpus.policies.append(read_policy(path, max_bytes=max_bytes))
+        except DocumentError as exc:
+            corpus.failures.append(Failure(str(path), exc.reason))
+    return corpus

@@ -1,0 +1,129 @@
+"""The one schema: what the parser returns, the exporter writes, the UI renders and the eval compares."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+Comparator = Literal[">=", "<=", ">", "<", "=", "reduce_by", "increase_by", "peak"]
+DeadlineKind = Literal["by", "before", "annual", "during"]
+AgencyKind = Literal["department", "collective", "enterprise", "government", "other"]
+Intent = Literal["agencies", "target", "deadline", "agency_tasks", "general"]
+UnitSource = Literal["责任单位", "牵头单位", "牵头句", "附件表", "子项汇总", "无"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Sentence(_Model):
+    text: str
+    start: int
+    end: int
+
+
+class Clause(_Model):
+    """A node of the clause tree: a chapter (一、), an item (（一）) or a sub-item (1.)."""
+
+    id: str = Field(description="Unique within the policy, e.g. 二（一） or 二（三）1")
+    level: Literal["chapter", "item", "subitem"]
+    chapter: str = Field(description="Chapter numeral, e.g. 二; empty when the plan has none")
+    chapter_title: str
+    number: str = Field(description="Item label as printed, e.g. （一）; sub-items 1")
+    title: str
+    text: str = Field(description="Full repaired text of the clause, heading included")
+    start: int = Field(description="Offset in the repaired text")
+    end: int
+    parent: str | None = None
+    sentences: list[Sentence] = []
+
+
+class Target(_Model):
+    metric: str
+    year: int | None = None
+    deadline_kind: DeadlineKind | None = None
+    comparator: Comparator
+    value: float | None = None
+    unit: str | None = None
+    baseline_year: int | None = None
+    quote: str
+
+
+class Threshold(_Model):
+    """A quantity that delimits scope (城镇新建5000平方米以上商品住宅项目), not a goal."""
+
+    value: float
+    unit: str
+    quote: str
+
+
+class Agency(_Model):
+    name: str = Field(description="Canonical name")
+    kind: AgencyKind
+    role: Literal["lead", "co"]
+
+
+class Task(_Model):
+    """One row of the responsibility table: a numbered item (or a sub-item with its own units)."""
+
+    policy: str
+    version: str = ""
+    id: str
+    chapter: str
+    chapter_title: str
+    number: str
+    title: str
+    text: str
+    lead_agency: str | None = None
+    lead_inferred: bool = Field(False, description="Lead taken from list order, not a 牵头 statement")
+    agencies: list[str] = Field([], description="Canonical names, lead(s) first")
+    agency_details: list[Agency] = []
+    agencies_etc: bool = Field(False, description="The list ended with 等")
+    unit_source: UnitSource = "无"
+    deadline: str | None = Field(None, description="完成时限 where the plan gives one")
+    targets: list[Target] = []
+    thresholds: list[Threshold] = []
+    parent: str | None = None
+    start: int = 0
+    end: int = 0
+
+
+class Problem(_Model):
+    """Something the parser could not read, reported instead of raised."""
+
+    where: str
+    message: str
+
+
+class Citation(_Model):
+    """A quote that was checked to occur in the clause it names."""
+
+    policy: str
+    version: str = ""
+    chapter: str
+    number: str
+    item_id: str
+    title: str
+    text: str = Field(description="The clause text")
+    quote: str = Field(description="The span that supports the answer; a substring of text")
+
+    @model_validator(mode="after")
+    def _quote_is_in_text(self) -> Citation:
+        if self.quote not in self.text:
+            raise ValueError(f"quote not found in clause {self.item_id}: {self.quote[:40]}")
+        return self
+
+
+class Answer(_Model):
+    question: str
+    intent: Intent
+    answer: str
+    not_found: bool = False
+    agencies: list[str] = []
+    lead_agency: str | None = None
+    targets: list[Target] = []
+    citations: list[Citation] = []
+    policy: str | None = None
+    version: str | None = None
+    warnings: list[str] = []

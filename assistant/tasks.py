@@ -1,0 +1,189 @@
+"""The responsibility table: one Task row per numbered item (and per sub-item with units of its own).
+
+Units are read, in order of preference, from a units bracket in the clause (（责任单位：…）,
+（牵头单位：…；配合单位：…）, （A牵头，B按职责分工负责）), from a body sentence (由A牵头，会同B…),
+from the units of its sub-items, or from an appendix table (附件：重点任务分工表).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from .agencies import UnitList, parse_body_lead, parse_unit_statement, split_units
+from .clauses import PolicyDocument
+from .schema import Clause, Task
+from .targets import extract
+
+_LABEL = re.compile(r"^(?:责任单位|牵头单位|牵头部门|主要责任单位|牵头责任单位|责任部门|配合单位|实施单位)[：:]")
+_HEADER_ALIASES = {
+    "number": ("序号", "编号"),
+    "task": ("重点任务", "工作任务", "主要任务", "具体任务", "任务内容", "任务", "工作内容", "事项"),
+    "lead": ("牵头单位", "牵头部门", "责任单位", "责任部门", "主要责任单位"),
+    "co": ("配合单位", "配合部门", "参与单位", "协同单位", "协办单位"),
+    "deadline": ("完成时限", "时间节点", "完成时间", "时限", "进度安排", "时间安排"),
+}
+
+
+def _bracket_groups(text: str) -> list[tuple[int, int, str]]:
+    """Top-level （…） groups in ``text``: start, end and inner content."""
+    groups, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        if ch == "（":
+            if depth == 0:
+                start = i
+            depth += 1
+        elif ch == "）" and depth:
+            depth -= 1
+            if depth == 0:
+                groups.append((start, i + 1, text[start + 1: i]))
+    return groups
+
+
+def unit_brackets(text: str) -> list[tuple[int, int, UnitList]]:
+    """Units brackets in a clause's text, each with its span and the units it names."""
+    found = []
+    for start, end, inner in _bracket_groups(text):
+        inner = inner.strip()
+        if not (_LABEL.match(inner) or "牵头" in inner):
+            continue
+        units = parse_unit_statement(inner)
+        if units:
+            found.append((start, end, units))
+    return found
+
+
+def _merge(lists: list[UnitList]) -> UnitList:
+    merged = UnitList()
+    for units in lists:
+        if not merged.leads:
+            merged.leads = list(units.leads)
+            merged.lead_inferred = units.lead_inferred
+        merged.co.extend(n for n in units.names if n not in merged.leads and n not in merged.co)
+        merged.etc = merged.etc or units.etc
+    return merged
+
+
+@dataclass
+class AppendixRow:
+    number: str
+    task: str
+    leads: list[str]
+    co: list[str]
+    deadline: str
+
+
+def parse_appendix_table(appendix: str) -> list[AppendixRow]:
+    """Rows of a 分工表 given as TAB- or |-separated lines with a header naming the columns."""
+    rows: list[AppendixRow] = []
+    columns: dict[str, int] | None = None
+    for line in appendix.splitlines():
+        cells = [c.strip() for c in re.split(r"\t|\|", line.strip().strip("|"))]
+        if len(cells) < 3:
+            continue
+        if columns is None:
+            found = {}
+            for key, names in _HEADER_ALIASES.items():
+                for i, cell in enumerate(cells):
+                    if cell in names and key not in found and i not in found.values():
+                        found[key] = i
+            if "lead" in found and "task" in found:
+                columns = found
+            continue
+
+        def cell(key: str) -> str:
+            i = columns.get(key) if columns else None
+            return cells[i] if i is not None and i < len(cells) else ""
+
+        leads, _ = split_units(cell("lead"))
+        co, _ = split_units(cell("co"))
+        if cell("task") and (leads or co):
+            rows.append(AppendixRow(cell("number"), cell("task"), leads, [n for n in co if n not in leads],
+                                    cell("deadline")))
+    return rows
+
+
+def _match_rows(items: list[Clause], rows: list[AppendixRow]) -> dict[str, AppendixRow]:
+    """Map appendix rows to items by title similarity, falling back to the running 序号."""
+    mapping: dict[str, AppendixRow] = {}
+    for position, row in enumerate(rows):
+        scored = [(SequenceMatcher(None, row.task, c.title).ratio(), c) for c in items if c.id not in mapping]
+        best = max(scored, key=lambda s: s[0], default=None)
+        if best and best[0] >= 0.5:
+            mapping[best[1].id] = row
+            continue
+        index = int(row.number) - 1 if row.number.isdigit() else position
+        if 0 <= index < len(items) and items[index].id not in mapping:
+            mapping[items[index].id] = row
+    return mapping
+
+
+def _own_text(clause: Clause, children: list[Clause]) -> tuple[str, int]:
+    """The clause's text before its first sub-item, and its offset."""
+    end = min((c.start for c in children), default=clause.end)
+    return clause.text[: end - clause.start], clause.start
+
+
+def _row(document: PolicyDocument, clause: Clause, text: str, units: UnitList, source: str,
+         parent: str | None = None, deadline: str | None = None, targets_text: str | None = None) -> Task:
+    body = _strip_units(targets_text if targets_text is not None else text)
+    sentences = [s for s in re.split(r"(?<=[。！？])|\n", body) if s.strip()]
+    targets, thresholds = extract(sentences)
+    return Task(policy=document.policy, version=document.version, id=clause.id, chapter=clause.chapter,
+                chapter_title=clause.chapter_title, number=clause.number, title=clause.title, text=clause.text,
+                lead_agency=units.leads[0] if units.leads else None, lead_inferred=units.lead_inferred,
+                agencies=units.names, agency_details=units.details(), agencies_etc=units.etc,
+                unit_source=source if units else "无", deadline=deadline or None,  # type: ignore[arg-type]
+                targets=targets, thresholds=thresholds, parent=parent, start=clause.start, end=clause.end)
+
+
+def _strip_units(text: str) -> str:
+    for start, end, _ in reversed(unit_brackets(text)):
+        text = text[:start] + text[end:]
+    return text
+
+
+def _units_in(text: str) -> tuple[UnitList, str]:
+    brackets = unit_brackets(text)
+    if brackets:
+        return _merge([u for _, _, u in brackets]), "牵头单位" if any(not u.lead_inferred for _, _, u in brackets) \
+            else "责任单位"
+    for sentence in re.split(r"(?<=[。；])", _strip_units(text)):
+        units = parse_body_lead(sentence)
+        if units:
+            return units, "牵头句"
+    return UnitList(), "无"
+
+
+def build_tasks(document: PolicyDocument) -> list[Task]:
+    """The task table of a parsed policy, in document order."""
+    items = document.items
+    appendix = _match_rows(items, parse_appendix_table(document.appendix)) if document.appendix else {}
+    tasks: list[Task] = []
+    for item in items:
+        children = document.children(item.id)
+        child_rows = []
+        for child in children:
+            units, source = _units_in(child.text)
+            if units:
+                child_rows.append(_row(document, child, child.text, units, source, parent=item.id))
+        row = appendix.get(item.id)
+        deadline = row.deadline if row else None
+        if not child_rows:
+            units, source = _units_in(item.text)
+            if not units and row:
+                units, source = UnitList(leads=row.leads, co=row.co), "附件表"
+            tasks.append(_row(document, item, item.text, units, source, deadline=deadline))
+            continue
+        own, _ = _own_text(item, children)
+        with_rows = {r.id for r in child_rows}
+        targets_text = "\n".join([own] + [c.text for c in children if c.id not in with_rows])
+        units, source = _units_in(own)
+        if not units:
+            units = _merge([UnitList(leads=[r.lead_agency] if r.lead_agency else [], co=r.agencies,
+                                     lead_inferred=r.lead_inferred) for r in child_rows])
+            source = "子项汇总"
+        tasks.append(_row(document, item, item.text, units, source, deadline=deadline, targets_text=targets_text))
+        tasks.extend(child_rows)
+    return tasks
