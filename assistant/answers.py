@@ -322,7 +322,7 @@ class Assistant:
         if brackets:
             start, end, _ = brackets[0]
             return clause_text[start:end]
-        for sentence in re.split(r"(?<=[。；])", clause_text):
+        for sentence in re.split(r"(?<=[。；])|\n", clause_text):
             if "牵头" in sentence and task.lead_agency and task.lead_agency in sentence:
                 return sentence.strip()
         return task.title

@@ -113,6 +113,199 @@ def score_table_command(
         typer.echo(f"  units differ at {m['id']}: gold {m['gold']} / found {m['found']}")
 
 
+def _engine(config: Path | None, index: Path | None = None, model: str | None = None) -> Any:
+    from .engine import Engine
+
+    return Engine(_settings(config, index, model))
+
+
+def _progress(enabled: bool = True) -> Any:
+    """A rich progress bar for index builds, on stderr; a no-op when stderr is not a terminal."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    console = Console(stderr=True)
+    if not enabled:
+        return None, None
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+                   TimeRemainingColumn(), console=console, transient=True, disable=not console.is_terminal)
+    task = bar.add_task("建立索引", total=1)
+
+    def update(done: int, total: int, stage: str) -> None:
+        bar.update(task, completed=done, total=max(total, 1), description=stage)
+
+    return bar, update
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder)")] = None,
+    config: ConfigOption = None, index: IndexOption = None, model: ModelOption = None,
+) -> None:
+    """Parse the policies and build the search index under index/ (only changed text is embedded)."""
+    engine = _engine(config, index, model)
+    bar, update = _progress()
+    with _user_errors():
+        if bar is not None:
+            with bar:
+                report = engine.ingest(paths or None, update)
+        else:  # pragma: no cover
+            report = engine.ingest(paths or None)
+    for failure in report.failures:
+        typer.echo(f"跳过 {failure['path']}：{failure['reason']}", err=True)
+    typer.echo(f"已建立索引：{report.policies} 份政策，{report.chunks} 个片段"
+               f"（新生成向量 {report.embedded}，复用 {report.reused}），用时 {report.seconds:.1f} 秒")
+    if report.policies == 0:
+        raise typer.Exit(1)
+
+
+def _render(answer: Any) -> str:
+    lines = [answer.answer]
+    for warning in answer.warnings:
+        lines.append(f"⚠ {warning}")
+    for c in answer.citations:
+        version = f"（{c.version}）" if c.version else ""
+        lines.append(f"来源：{c.policy}{version} {c.item_id}{c.title}：“{c.quote}”")
+    return "\n".join(lines)
+
+
+def _read_batch(path: Path) -> list[tuple[int, str | None, str | None]]:
+    """(line number, question, error) for every non-empty line of a batch file (text or JSONL)."""
+    from .loading import decode_text
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise PolicyAssistantError(f"无法读取批量问题文件 {path}：{exc.strerror}") from exc
+    if not data.strip():
+        return []
+    text, _ = decode_text(data, str(path))
+    rows: list[tuple[int, str | None, str | None]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        if line.lstrip().startswith("{"):
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                rows.append((number, None, "这一行不是合法的 JSON"))
+                continue
+            question = record.get("question") if isinstance(record, dict) else None
+            if not isinstance(question, str):
+                rows.append((number, None, "这一行没有 question 字段"))
+                continue
+            rows.append((number, question, None))
+        else:
+            rows.append((number, line, None))
+    return rows
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="The question, in Chinese")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
+    batch: Annotated[Path | None, typer.Option("--batch", help="File with one question per line, or JSONL with a question field")] = None,
+    policy: Annotated[str | None, typer.Option(help="Only this policy id")] = None,
+    version: Annotated[str | None, typer.Option(help="This version of the policy (default: latest)")] = None,
+    llm: Annotated[bool, typer.Option("--llm", help="Rephrase with the configured LLM endpoint")] = False,
+    config: ConfigOption = None, index: IndexOption = None, model: ModelOption = None,
+) -> None:
+    """Answer a question (who is responsible, what target, by when) with the clause it comes from."""
+    from .errors import QuestionError
+
+    engine = _engine(config, index, model)
+    if question is None and batch is None:
+        typer.echo("错误：请给出问题，或用 --batch 指定问题文件", err=True)
+        raise typer.Exit(2)
+    with _user_errors():
+        state = engine.status()
+        if state.state in ("stale", "damaged"):
+            typer.echo(f"{state.message}。正在重建索引…", err=True)
+        assistant = engine.assistant()
+        phrase_with = None
+        if llm or engine.settings.llm_enabled:
+            from .phrasing import chat_model, phrase
+
+            model_ = chat_model(engine.settings)
+            phrase_with = lambda a: phrase(a, model_)  # noqa: E731
+        if batch is not None:
+            for number, text, error in _read_batch(batch):
+                if error is None:
+                    try:
+                        answer = assistant.ask(text, policy=policy, version=version)
+                        if phrase_with:
+                            answer = phrase_with(answer)
+                        typer.echo(json.dumps({"line": number, **answer.model_dump()}, ensure_ascii=False))
+                        continue
+                    except QuestionError as exc:
+                        error = str(exc)
+                typer.echo(json.dumps({"line": number, "question": text, "error": error}, ensure_ascii=False))
+            return
+        answer = assistant.ask(question, policy=policy, version=version)
+        if phrase_with:
+            answer = phrase_with(answer)
+    typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1) if as_json else _render(answer))
+
+
+@app.command()
+def status(config: ConfigOption = None, index: IndexOption = None, model: ModelOption = None) -> None:
+    """Which policies and versions are indexed, the model, when it was built, and whether it is fresh."""
+    engine = _engine(config, index, model)
+    with _user_errors():
+        state = engine.status()
+    labels = {"fresh": "最新", "stale": "已过期", "damaged": "已损坏", "missing": "未建立"}
+    typer.echo(f"索引状态：{labels[state.state]}（{state.message}）")
+    if state.model_id:
+        typer.echo(f"向量模型：{state.model_id}")
+    if state.built_at:
+        typer.echo(f"建立时间：{state.built_at}")
+    for policy, version, title in state.policies or []:
+        typer.echo(f"  {policy}  版本 {version}  {title}")
+    for failure in state.failures or []:
+        typer.echo(f"  未收录 {failure['path']}：{failure['reason']}")
+    if state.fix:
+        typer.echo(f"修复方法：{state.fix}")
+        raise typer.Exit(1)
+
+
+@app.command("eval")
+def eval_command(
+    questions: Annotated[Path, typer.Option(help="Question set (JSONL with typed gold answers)")] = Path("eval/questions.jsonl"),
+    baseline: Annotated[Path, typer.Option(help="Stored baseline report")] = Path("eval/baseline.json"),
+    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Store this run as the new baseline")] = False,
+    report_dir: Annotated[Path, typer.Option(help="Where the Markdown and JSON reports go")] = Path("eval/reports"),
+    tolerance: Annotated[float, typer.Option(help="Allowed drop in accuracy against the baseline")] = 0.02,
+    config: ConfigOption = None, index: IndexOption = None, model: ModelOption = None,
+) -> None:
+    """Run the eval set: accuracy by intent, item recall, wrong answers, answers changed against the baseline."""
+    from .evaluation import compare, load_questions, run_eval, to_markdown
+
+    engine = _engine(config, index, model)
+    with _user_errors():
+        report = run_eval(engine.assistant(), load_questions(questions))
+        stored = json.loads(baseline.read_text("utf-8")) if baseline.exists() else None
+        comparison = compare(report, stored, tolerance)
+    report_dir.mkdir(parents=True, exist_ok=True)
+    payload = {"metrics": report.metrics, "records": report.records, "comparison": comparison}
+    (report_dir / "report.json").write_text(json.dumps(payload, ensure_ascii=False, indent=1), "utf-8")
+    markdown = to_markdown(report, comparison)
+    (report_dir / "report.md").write_text(markdown, "utf-8")
+    m = report.metrics
+    typer.echo(f"accuracy {m['accuracy']:.3f} ({m['questions']} questions); cited item recall@1 "
+               f"{m['cited_item_recall@1']:.3f}")
+    for intent, value in m["by_intent"].items():
+        typer.echo(f"  {intent:13s} {value:.3f}")
+    typer.echo(f"changed against baseline: {len(comparison['changed'])}; reports in {report_dir}")
+    if update_baseline:
+        baseline.write_text(json.dumps({"metrics": report.metrics, "records": report.records}, ensure_ascii=False,
+                                       indent=1), "utf-8")
+        typer.echo(f"baseline updated: {baseline}")
+    elif comparison["regressed"]:
+        typer.echo(f"错误：准确率 {m['accuracy']:.3f} 低于基线 {comparison['baseline_accuracy']:.3f} 超过容差 {tolerance}",
+                   err=True)
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -8,6 +8,7 @@ import io
 import random
 from pathlib import Path
 
+import docx
 import pytest
 
 from assistant.errors import DocumentError, EncodingError, NotAPolicy, UnsupportedFormat
@@ -119,7 +120,6 @@ def test_items_are_required(tmp_path: Path) -> None:
 
 
 def _docx_bytes() -> bytes:
-    docx = pytest.importorskip("docx")
     document = docx.Document()
     for text in ["某市城市排水防涝能力提升实施方案", "一、重点任务", "（一）开展排水设施普查",
                  "到2025年，完成排水管网普查检测3000公里。", "（二）整治城市易涝积水点", "每年整治易涝积水点10处。",

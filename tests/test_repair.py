@@ -171,3 +171,9 @@ def test_qingdao_corpus_repairs() -> None:
     assert "（责任单位：市自然资源和规划局、市住房城乡建设局、市交通运输局、青岛地铁集团、各区市等）" in text
     assert "统筹地上地下空间综合开发利用" in text
     assert "支撑经济社会可持续发展" in text and "促进行业绿色发展和产业转型升级，支撑经济社会可持续发展" in text
+
+
+@pytest.mark.parametrize("path", [QINGDAO, *sorted((DATA / "plans").glob("*.txt"))], ids=lambda p: p.stem)
+def test_repairing_repaired_text_changes_nothing(path: Path) -> None:
+    once = repair(path.read_text("utf-8")).text
+    assert repair(once).text == once

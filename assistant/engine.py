@@ -1,0 +1,153 @@
+"""The engine the CLI and the app share: settings → embedder → verified index → assistant.
+
+It decides what to do with an index that cannot be used as it is: build it when missing, rebuild it
+when stale or damaged (``rebuild=True``), or refuse with the reason and the command that fixes it.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import unicodedata
+from dataclasses import dataclass
+from pathlib import Path
+
+from .answers import Assistant, Conversation
+from .embeddings import Embedder, load_embedder
+from .errors import DocumentError, IndexCorrupt, IndexMissing, IndexStale, IndexUnusable
+from .index import BuildReport, Index, Progress, build_index, load_index, read_manifest, stale_reasons
+from .loading import SUPPORTED, load_bytes
+from .policies import Corpus, parse_raw, read_corpus
+from .schema import Answer
+from .settings import Settings
+
+_RESERVED = re.compile(r"^(?:con|prn|aux|nul|com\d|lpt\d)(?:\..*)?$", re.I)
+
+
+@dataclass
+class Status:
+    """What ``policy-assistant status`` and the app's corpus view show."""
+
+    state: str  # fresh | stale | damaged | missing
+    message: str
+    fix: str | None
+    model_id: str | None = None
+    built_at: str | None = None
+    policies: list[tuple[str, str, str]] | None = None  # (policy, version, title)
+    failures: list[dict[str, str]] | None = None
+
+
+class Engine:
+    """One embedder, one index, one assistant; reload after an ingest. Thread-safe for asking."""
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
+        self.settings = settings
+        self._embedder = embedder
+        self._index: Index | None = None
+        self._assistant: Assistant | None = None
+        self._lock = threading.RLock()
+
+    @property
+    def embedder(self) -> Embedder:
+        with self._lock:
+            if self._embedder is None:
+                self._embedder = load_embedder(self.settings.embedding_model)
+            return self._embedder
+
+    def roots(self) -> list[Path]:
+        return [self.settings.corpus_dir]
+
+    def ingest(self, paths: list[Path] | None = None, progress: Progress | None = None) -> BuildReport:
+        """Build the index from ``paths`` (default: the corpus folder) and load it."""
+        with self._lock:
+            report = build_index(self.settings.index_dir, paths or self.roots(), self.embedder, progress,
+                                 max_bytes=self.settings.max_upload_mb * 1024 * 1024 * 5)
+            self._index = None
+            self._assistant = None
+            return report
+
+    def index(self, rebuild: bool = True, progress: Progress | None = None) -> Index:
+        """The verified index; built when missing, rebuilt when stale or damaged if ``rebuild``."""
+        with self._lock:
+            if self._index is not None:
+                return self._index
+            try:
+                self._index = load_index(self.settings.index_dir, self.embedder.model_id, self.embedder.dim)
+            except (IndexMissing, IndexStale, IndexCorrupt):
+                if not rebuild:
+                    raise
+                manifest_roots = self._manifest_roots()
+                self.ingest(manifest_roots or None, progress)
+                self._index = load_index(self.settings.index_dir, self.embedder.model_id, self.embedder.dim)
+            return self._index
+
+    def _manifest_roots(self) -> list[Path]:
+        try:
+            _, manifest = read_manifest(self.settings.index_dir)
+        except IndexUnusable:
+            return []
+        return [Path(r) for r in manifest.get("roots", []) if Path(r).exists()]
+
+    def assistant(self, rebuild: bool = True, progress: Progress | None = None) -> Assistant:
+        with self._lock:
+            if self._assistant is None:
+                self._assistant = Assistant(self.index(rebuild, progress), self.embedder,
+                                            self.settings.max_question_chars)
+            return self._assistant
+
+    def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,
+            version: str | None = None) -> Answer:
+        return self.assistant().ask(question, conversation, policy, version)
+
+    def corpus(self) -> Corpus:
+        return read_corpus(self.roots(), self.settings.max_upload_mb * 1024 * 1024)
+
+    def status(self) -> Status:
+        """Fresh, stale, damaged or missing, with the policies indexed and the command that fixes it."""
+        fix = "policy-assistant ingest"
+        try:
+            build, manifest = read_manifest(self.settings.index_dir)
+        except IndexMissing as exc:
+            return Status("missing", str(exc), fix)
+        except IndexUnusable as exc:
+            return Status("damaged", str(exc), fix)
+        try:
+            index = load_index(self.settings.index_dir, check_corpus=False)
+        except IndexUnusable as exc:
+            return Status("damaged", str(exc), fix, manifest.get("model_id"), manifest.get("built_at"))
+        policies = [(p.policy, p.version, p.title) for p in index.policies]
+        reasons = stale_reasons(manifest, self.embedder.model_id, self.embedder.dim)
+        state, message = ("stale", "索引已过期：" + "；".join(reasons)) if reasons else ("fresh", "索引是最新的")
+        return Status(state, message, fix if reasons else None, manifest.get("model_id"), manifest.get("built_at"),
+                      policies, index.failures)
+
+    def save_upload(self, name: str, data: bytes) -> Path:
+        """Check an uploaded policy file and store it under the corpus folder; raises DocumentError."""
+        safe = safe_filename(name)
+        limit = self.settings.max_upload_mb * 1024 * 1024
+        if len(data) > limit:
+            raise DocumentError(safe, f"文件过大（{len(data) / 1e6:.1f} MB），上限 {self.settings.max_upload_mb} MB")
+        raw = load_bytes(data, safe, limit)  # content checked against the extension
+        parse_raw(raw, Path(safe).stem, "v1")  # a file that is not a policy is refused before it is stored
+        corpus_dir = self.settings.corpus_dir.resolve()
+        corpus_dir.mkdir(parents=True, exist_ok=True)
+        target = (corpus_dir / safe).resolve()
+        if target.parent != corpus_dir:
+            raise DocumentError(name, "文件名不合法")
+        tmp = target.with_name(f".{target.name}.upload")
+        tmp.write_bytes(data)
+        tmp.replace(target)
+        return target
+
+
+def safe_filename(name: str) -> str:
+    """A file name safe to write under the corpus folder: no folders, control characters or reserved names."""
+    name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
+    name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip().strip(".")
+    name = re.sub(r"\s+", "_", name)
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or f".{suffix.lower()}" not in SUPPORTED:
+        raise DocumentError(name or "（无名文件）", "只接受 .txt、.docx、.pdf 文件")
+    if not stem or _RESERVED.match(stem) or stem.startswith("."):
+        raise DocumentError(name or "（无名文件）", "文件名不合法")
+    return f"{stem[:120]}.{suffix.lower()}"
