@@ -310,6 +310,13 @@ class Assistant:
                       answer=f"文件未明确{what}。最相关的条款：{nearest}。", citations=self._hit_citations(hits),
                       policy=hits[0].policy if hits else None, version=hits[0].version if hits else None)
 
+    def _source(self, policy: str, version: str, item_id: str, title: str) -> str:
+        """依据 line: item and title, plus the policy version when the index holds several."""
+        versions = {p.version for p in self.index.policies if p.policy == policy}
+        info = self.index.info(policy, version)
+        name = f"《{info.title}》" if info and info.title and len(self.index.latest_versions()) > 1 else ""
+        return f"{name}{item_id}{title}" + (f"（{version} 版）" if len(versions) > 1 else "")
+
     def _title(self, hit: Hit) -> str:
         clause = self.index.clause(hit.policy, hit.version, hit.item_id)
         return clause.title if clause else ""
@@ -341,7 +348,7 @@ class Assistant:
         lines = [f"牵头单位：{lead}" + ("（原文未写“牵头”，按所列第一家推定）" if task.lead_inferred else "")]
         if co:
             lines.append("配合单位：" + "、".join(co) + ("等" if task.agencies_etc else ""))
-        lines.append(f"依据：{task.id}{task.title}")
+        lines.append(f"依据：{self._source(task.policy, task.version, task.id, task.title)}")
         cite = self._citation(task.policy, task.version, task.id, quote)
         return Answer(question=question, intent="agencies", answer="\n".join(lines), agencies=task.agencies,
                       lead_agency=lead, citations=[c for c in [cite] if c], policy=task.policy,
@@ -394,7 +401,7 @@ class Assistant:
                 text = f"{when}。{describe_target(target)}"
         else:
             text = describe_target(target)
-        text += f"\n原文：“{target.quote}”\n依据：{task.id}{task.title}"
+        text += f"\n原文：“{target.quote}”\n依据：{self._source(task.policy, task.version, task.id, task.title)}"
         return Answer(question=question, intent=intent, answer=text, targets=[target],
                       agencies=task.agencies, lead_agency=task.lead_agency,
                       citations=[c for c in [cite] if c], policy=task.policy, version=task.version), task
@@ -429,7 +436,8 @@ class Assistant:
                 m = _DATED.search(chunk.sentence)
                 if m and _overlap(topic, chunk.sentence) >= 0.3:
                     cite = self._citation(hit.policy, hit.version, hit.item_id, chunk.sentence)
-                    text = f"{m.group()}。\n原文：“{chunk.sentence}”\n依据：{hit.item_id}{self._title(hit)}"
+                    text = (f"{m.group()}。\n原文：“{chunk.sentence}”\n"
+                            f"依据：{self._source(hit.policy, hit.version, hit.item_id, self._title(hit))}")
                     return Answer(question=question, intent="deadline", answer=text,
                                   citations=[c for c in [cite] if c], policy=hit.policy,
                                   version=hit.version), self._task_for(hit)
@@ -442,7 +450,8 @@ class Assistant:
         task = self._task_for(hit)
         sentences = [c.sentence for c in hit.chunks[:2]]
         citations = [c for c in (self._citation(hit.policy, hit.version, hit.item_id, s) for s in sentences) if c]
-        text = "\n".join(f"“{s}”" for s in sentences) + f"\n依据：{hit.item_id}{self._title(hit)}"
+        source = self._source(hit.policy, hit.version, hit.item_id, self._title(hit))
+        text = "\n".join(f"“{s}”" for s in sentences) + f"\n依据：{source}"
         return Answer(question=question, intent="general", answer=text, citations=citations,
                       agencies=task.agencies if task else [], lead_agency=task.lead_agency if task else None,
                       policy=hit.policy, version=hit.version), task

@@ -306,6 +306,39 @@ def eval_command(
         raise typer.Exit(1)
 
 
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier version (file)")],
+    new: Annotated[Path, typer.Argument(help="The later version (file)")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the diff as JSON")] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Also write the changes to this .xlsx file")] = None,
+) -> None:
+    """What changed between two versions of a policy: items, targets, units and wording (aligned by content)."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from .diff import diff_policies, diff_rows, diff_xlsx
+    from .policies import read_policy
+
+    with _user_errors():
+        before, after = read_policy(old), read_policy(new)
+        result = diff_policies(before, after)
+    if xlsx is not None:
+        _write(diff_xlsx(result), xlsx)
+    if as_json:
+        typer.echo(json.dumps(result.model_dump(), ensure_ascii=False, indent=1))
+        return
+    if result.identical:
+        typer.echo(f"两个版本内容一致（{old.name} ↔ {new.name}）")
+        return
+    table = Table(title=f"{result.policy}：{result.old_version} → {result.new_version}")
+    for header in ("类型", "条目", "内容", "原", "新"):
+        table.add_column(header, overflow="fold")
+    for row in diff_rows(result):
+        table.add_row(row["类型"], row["条目"], row["内容"], row["原"], row["新"])
+    Console(width=max(100, Console().width)).print(table)
+
+
 def main() -> None:  # pragma: no cover
     app()
 

@@ -26,7 +26,7 @@ _PAGE_NUMBER = re.compile(
     r"\d{1,4}[ \u3000]*/[ \u3000]*\d{1,4}|\d{1,3})[ \t\u3000]*$",
     re.M,
 )
-_FULLWIDTH = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # ０-９
+_FULLWIDTH: dict[int, int | str] = {c: c - 0xFEE0 for c in range(0xFF10, 0xFF1A)}  # ０-９
 _FULLWIDTH |= {c: c - 0xFEE0 for c in range(0xFF21, 0xFF3B)}  # Ａ-Ｚ
 _FULLWIDTH |= {c: c - 0xFEE0 for c in range(0xFF41, 0xFF5B)}  # ａ-ｚ
 _FULLWIDTH |= {ord("％"): "%", ord("／"): "/", ord("＋"): "+", ord("．"): ".", ord("("): "（", ord(")"): "）"}
@@ -161,6 +161,7 @@ def repair(source: str) -> Repaired:
     text = text.translate(_FULLWIDTH)
     text, origin = _apply(text, origin, _full_punct(text))
     text, origin = _apply(text, origin, _drop_spaces(text))
+    text, origin = _sub(text, origin, re.compile(r"(?<=[^\t\n])\t+$", re.M), "")
     text, origin = _apply(text, origin, _join_lines(text))
     text, origin = _sub(text, origin, re.compile(r"\n{3,}"), "\n\n")
     return Repaired(source=source, text=text, origin=tuple(origin))

@@ -158,3 +158,49 @@ class Hit(_Model):
     lexical: float = Field(0.0, description="Best BM25 score among its chunks")
     chunks: list[Chunk]
     chunk_dense: list[float] = Field([], description="Cosine similarity of each listed chunk")
+
+
+class ItemMove(_Model):
+    """An item added (old is None), removed (new is None) or renumbered."""
+
+    old: str | None
+    new: str | None
+    title: str
+
+
+class TargetChange(_Model):
+    item_old: str | None
+    item_new: str | None
+    metric: str
+    field: Literal["value", "year", "unit", "comparator", "deadline_kind", "baseline_year", "added", "removed"]
+    old: float | int | str | None
+    new: float | int | str | None
+
+
+class AgencyChange(_Model):
+    item_old: str
+    item_new: str
+    title: str
+    added: list[str] = []
+    removed: list[str] = []
+    lead_old: str | None = None
+    lead_new: str | None = None
+
+
+class PolicyDiff(_Model):
+    """What changed between two versions of a policy, with items aligned by content, not by number."""
+
+    policy: str
+    old_version: str
+    new_version: str
+    added_items: list[ItemMove] = []
+    removed_items: list[ItemMove] = []
+    renumbered: list[ItemMove] = []
+    target_changes: list[TargetChange] = []
+    agency_changes: list[AgencyChange] = []
+    wording_changed_items: list[str] = []
+
+    @property
+    def identical(self) -> bool:
+        return not (self.added_items or self.removed_items or self.renumbered or self.target_changes
+                    or self.agency_changes or self.wording_changed_items)

@@ -83,7 +83,7 @@ def parse_appendix_table(appendix: str) -> list[AppendixRow]:
         if len(cells) < 3:
             continue
         if columns is None:
-            found = {}
+            found: dict[str, int] = {}
             for key, names in _HEADER_ALIASES.items():
                 for i, cell in enumerate(cells):
                     if cell in names and key not in found and i not in found.values():

@@ -69,7 +69,8 @@ def test_clause_text_and_offsets() -> None:
                          "1.推广超低能耗建筑。加快推广。（责任单位：市住房城乡建设局）\n"
                          "2.推进既有建筑改造\n持续推进。")
     assert [c.id for c in document.children("二（一）")] == ["二（一）1", "二（一）2"]
-    assert document.get("二（一）2") is not None and document.get("二（一）2").text == "2.推进既有建筑改造\n持续推进。"
+    second = document.get("二（一）2")
+    assert second is not None and second.text == "2.推进既有建筑改造\n持续推进。"
     assert document.get("四（一）") is None
 
 
@@ -130,7 +131,8 @@ def test_chapter_whose_tasks_are_numbered_like_sub_items() -> None:
         ("一1.2", "subitem", "2", "乙", "一1."),
         ("一2.", "item", "2.", "推进既有建筑改造", "一"),
     ]
-    assert document.get("一1.2") is not None and document.get("一1.2").text == "（2）乙。"
+    second = document.get("一1.2")
+    assert second is not None and second.text == "（2）乙。"
 
 
 def test_articles_and_chapters_in_measures_form() -> None:
@@ -168,8 +170,8 @@ def test_appendix_line_before_any_heading_is_preamble() -> None:
     ("text", "title"),
     [
         ("某市城乡建设领域碳达峰实施方案\n一、总体要求\n（一）甲\n内容。", "某市城乡建设领域碳达峰实施方案"),
-        ("关于印发某市实施方案的通知\n各区市人民政府：\n现将《某市实施方案》印发给你们。\n某市人民政府办公厅\n2024年6月12日\n"
-         "某市城市更新实施方案（试行）\n为推进城市更新，制定本方案。\n一、重点任务\n（一）推进更新\n内容。",
+        (("关于印发某市实施方案的通知\n各区市人民政府：\n现将《某市实施方案》印发给你们。\n某市人民政府办公厅\n2024年6月12日\n"
+          "某市城市更新实施方案（试行）\n为推进城市更新，制定本方案。\n一、重点任务\n（一）推进更新\n内容。"),
          "某市城市更新实施方案（试行）"),
         ("潍坊市城市更新行动实施方案（2024—2026年）\n一、重点任务\n（一）甲\n内容。", "潍坊市城市更新行动实施方案（2024—2026年）"),
         ("一、重点任务\n（一）甲\n内容。\n附件：某市排水防涝实施方案重点任务分工表", "某市排水防涝实施方案"),

@@ -38,18 +38,21 @@ def _target(**fields: object) -> Target:
     return Target.model_validate(base | fields)
 
 
+def _task(**fields: object) -> Task:
+    base: dict[str, object] = {"policy": "p", "version": "v1", "chapter": "二", "chapter_title": "重点任务"}
+    return Task.model_validate(base | fields)
+
+
 TASKS = [
-    Task(policy="p", version="v1", id="二（一）", chapter="二", chapter_title="重点任务", number="（一）",
-         title="推进绿色建筑", text="（一）推进绿色建筑\n到2025年，绿色建筑占比达到100%，“双清零”。（责任单位：市住房城乡建设局、市财政局等）",
-         lead_agency="市住房城乡建设局", lead_inferred=True, agencies=["市住房城乡建设局", "市财政局"], agencies_etc=True,
-         unit_source="责任单位", targets=[_target(), _target(metric="碳排放", comparator="peak", value=None, unit=None,
-                                                       year=2030, deadline_kind="before", quote="2030年前，碳排放达到峰值")]),
-    Task(policy="p", version="v1", id="二（二）", chapter="二", chapter_title="重点任务", number="（二）",
-         title="整治易涝积水点", text="（二）整治易涝积水点\n每年整治10处。", lead_agency="市城市管理局",
-         agencies=["市城市管理局", "市公安局"], unit_source="附件表", deadline="长期坚持",
-         targets=[_target(metric="整治", year=None, deadline_kind="annual", value=10.0, unit="处", quote="每年整治10处")]),
-    Task(policy="p", version="v1", id="二（三）", chapter="二", chapter_title="重点任务", number="（三）",
-         title="完善政策", text="（三）完善政策\n完善政策。"),
+    _task(id="二（一）", number="（一）", title="推进绿色建筑",
+          text="（一）推进绿色建筑\n到2025年，绿色建筑占比达到100%，“双清零”。（责任单位：市住房城乡建设局、市财政局等）",
+          lead_agency="市住房城乡建设局", lead_inferred=True, agencies=["市住房城乡建设局", "市财政局"], agencies_etc=True,
+          unit_source="责任单位", targets=[_target(), _target(metric="碳排放", comparator="peak", value=None, unit=None,
+                                                        year=2030, deadline_kind="before", quote="2030年前，碳排放达到峰值")]),
+    _task(id="二（二）", number="（二）", title="整治易涝积水点", text="（二）整治易涝积水点\n每年整治10处。",
+          lead_agency="市城市管理局", agencies=["市城市管理局", "市公安局"], unit_source="附件表", deadline="长期坚持",
+          targets=[_target(metric="整治", year=None, deadline_kind="annual", value=10.0, unit="处", quote="每年整治10处")]),
+    _task(id="二（三）", number="（三）", title="完善政策", text="（三）完善政策\n完善政策。"),
 ]
 
 

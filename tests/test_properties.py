@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -49,7 +51,7 @@ def test_origin_map_is_consistent(source: str) -> None:
     assert repaired.source == source
     assert len(origin) == len(repaired.text) + 1
     assert origin[-1] == len(source)
-    assert all(a <= b for a, b in zip(origin, origin[1:]))
+    assert all(a <= b for a, b in pairwise(origin))
     assert all(0 <= o <= len(source) for o in origin)
     assert all(o < len(source) for o in origin[:-1])
 

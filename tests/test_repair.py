@@ -23,8 +23,8 @@ QINGDAO = Path(__file__).parent.parent / "corpus" / "qingdao_urban_rural_carbon_
         ("half_width.txt", "（七）建设绿色宜居乡村\n推进农房建设。（责任单位：市住房城乡建设局，市农业农村局；各区市等）\n"),
         ("spaced_numbers.txt", "到2025年，单位能耗控制在7.9%以内，出水达到IV类水标准，推广LED lamp照明。\n"),
         ("page_numbers.txt", "统筹地上地下空间综合开发利用。\n建设城市绿道网络。\n"),
-        ("headings.txt", "一、总体要求\n（一）指导思想\n以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神。\n"
-                         "（二）工作原则\n坚持系统谋划。\n"),
+        ("headings.txt", ("一、总体要求\n（一）指导思想\n以习近平新时代中国特色社会主义思想为指导，全面贯彻党的二十大精神。\n"
+                          "（二）工作原则\n坚持系统谋划。\n")),
     ],
 )
 def test_ugly_files(name: str, expected: str) -> None:
