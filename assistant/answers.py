@@ -17,7 +17,7 @@ from .agencies import canonical
 from .embeddings import Embedder
 from .errors import QuestionError
 from .exports import describe_target
-from .hits import Retriever, retrieval_query
+from .hits import Retriever, retrieval_query, strip_question_words
 from .index import Index
 from .schema import Answer, Citation, Hit, Intent, Target, Task
 
@@ -248,8 +248,7 @@ class Assistant:
         return None
 
     def _is_followup(self, question: str, agency: str | None) -> bool:
-        content = retrieval_query(question)
-        content = _YEAR.sub("", content)
+        content = _YEAR.sub("", strip_question_words(question))
         content = re.sub(r"[那么这个些该它其此呢吗的要是还有项条件时候年底前后能可以]", "", content)
         content = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", content)
         short = len(content) <= 8

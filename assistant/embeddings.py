@@ -88,7 +88,9 @@ class SentenceTransformerEmbedder(Embedder):
                 f"无法加载向量模型“{name_or_path}”（离线模式下只能使用本地已有的模型文件夹）：{type(exc).__name__}"
             ) from exc
         self.batch_size = batch_size
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        dimension = getattr(self._model, "get_embedding_dimension", None) or \
+            self._model.get_sentence_embedding_dimension
+        self.dim = int(dimension())
         self.model_id = f"sentence-transformers/{Path(name_or_path).name if os.path.isdir(name_or_path) else name_or_path}"
         self._e5 = "e5" in name_or_path.lower()
 

@@ -65,6 +65,8 @@ def answer_record(question: dict[str, Any], answer: Answer | None, error: str | 
         "id": question.get("id"), "question": question.get("question"), "intent": question.get("intent"),
         "style": question.get("style"), "gold_item": question.get("item"), "cited_item": cited,
         "correct": bool(answer and judge(question, answer)), "not_found": answer.not_found if answer else None,
+        "answer_intent": answer.intent if answer else None,
+        "cited_titles": [c.title for c in answer.citations] if answer else [],
         "answer": answer.answer if answer else error, "agencies": answer.agencies if answer else [],
         "lead": answer.lead_agency if answer else None,
         "targets": [t.model_dump() for t in answer.targets] if answer else [],
@@ -109,6 +111,19 @@ def metrics_of(records: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
+def substance(record: dict[str, Any]) -> tuple[Any, ...]:
+    """What an answer says to its question, without wording, item numbering or version label."""
+    kind = record.get("answer_intent") or record.get("intent")
+    if kind in ("target", "deadline"):
+        said: Any = tuple((t.get("metric"), t.get("year"), t.get("comparator"), t.get("value"), t.get("unit"))
+                          for t in record.get("targets", []))
+    elif kind in ("agencies", "agency_tasks"):
+        said = (tuple(sorted(record.get("agencies") or [])), record.get("lead"), record.get("cited_titles"))
+    else:
+        said = record.get("cited_titles")
+    return said, record.get("not_found"), record.get("correct")
+
+
 def compare(report: EvalReport, baseline: dict[str, Any] | None, tolerance: float = 0.02) -> dict[str, Any]:
     """Answers that changed against the baseline, and whether accuracy fell by more than ``tolerance``."""
     if not baseline:
@@ -119,8 +134,7 @@ def compare(report: EvalReport, baseline: dict[str, Any] | None, tolerance: floa
         old = before.get(r["id"])
         if old is None:
             continue
-        fields = ("answer", "agencies", "lead", "targets", "not_found", "correct")
-        if any(old.get(f) != r.get(f) for f in fields):
+        if substance(old) != substance(r):
             changed.append({"id": r["id"], "question": r["question"], "was_correct": old.get("correct"),
                             "now_correct": r["correct"], "old": old.get("answer"), "new": r["answer"]})
     base_accuracy = baseline.get("metrics", {}).get(PRIMARY)

@@ -23,9 +23,14 @@ _QUESTION_WORDS = re.compile(
 )
 
 
+def strip_question_words(question: str) -> str:
+    """The question without the words that only say what kind of answer is wanted (may be empty)."""
+    return re.sub(r"\s+", " ", _QUESTION_WORDS.sub(" ", question)).strip()
+
+
 def retrieval_query(question: str) -> str:
-    """The question without the words that only say what kind of answer is wanted."""
-    cleaned = re.sub(r"\s+", " ", _QUESTION_WORDS.sub(" ", question)).strip()
+    """What to search for: the question without its question words, or the whole question if nothing is left."""
+    cleaned = strip_question_words(question)
     return cleaned if len(cleaned) >= 2 else question
 
 
