@@ -23,9 +23,11 @@ _UNIT_END = re.compile(
 )
 _STOP_WORDS = ("等", "按职责", "按照职责", "分工负责", "负责", "配合", "参与", "推进", "落实", "共同", "协同",
                "牵头", "会同", "组织实施", "具体实施", "抓好", "统筹推进")
-_LEAD_LABEL = re.compile(r"^(?:牵头单位|牵头部门|主要责任单位|牵头责任单位)[：:]")
+_LEAD_LABEL = re.compile(r"^(?:牵头单位|牵头部门|主要责任单位|牵头责任单位|主责单位|牵头处室)[：:]")
+_LEAD_MARK = re.compile(r"[（(]牵头(?:单位)?[）)]")
 _CO_LABEL = re.compile(r"^(?:配合单位|配合部门|参与单位|协同单位|协办单位|责任单位|责任部门)[：:]")
-_ANY_LABEL = re.compile(r"^(?:牵头单位|牵头部门|主要责任单位|牵头责任单位|配合单位|配合部门|参与单位|协同单位|"
+_ANY_LABEL = re.compile(r"^(?:牵头单位|牵头部门|主要责任单位|牵头责任单位|主责单位|牵头处室|责任主体|承办单位|实施主体|责任处室|"
+                        r"配合单位|配合部门|参与单位|协同单位|"
                         r"协办单位|责任单位|责任部门|实施单位)[：:]")
 _SEPARATORS = re.compile(r"[、，,；;]|\s+")
 _ADMIN_HEAD = re.compile(r"各[市县区](?:、[市县区])*")
@@ -152,6 +154,13 @@ def parse_unit_statement(content: str) -> UnitList:
             (result.leads if _LEAD_LABEL.match(part) else result.co).extend(n for n in names if n not in result.names)
         return result
     body = _ANY_LABEL.sub("", content)
+    if _LEAD_MARK.search(body):  # 责任单位：A（牵头）、B、C
+        marked = [canonical(_clip(m.group(1))) for m in re.finditer(r"([^、，,；;（(]+)[（(]牵头(?:单位)?[）)]", body)]
+        names, result.etc = split_units(_LEAD_MARK.sub("", body))
+        result.leads = [n for n in names if n in marked]
+        result.co = [n for n in names if n not in marked]
+        if result.leads:
+            return result
     if "牵头" in body:
         head, _, tail = body.partition("牵头")
         head = re.sub(r"^由", "", head.strip("，, "))

@@ -34,7 +34,7 @@ _TARGET = re.compile(
 _YEAR = re.compile(r"(?<!比)(?<!\d)(20\d{2}|19\d{2})(?!\d)\s*年?")
 _REDUCE_CUE = re.compile(r"降|减少|压减|减排|少排|缩减")
 _FOLLOWUP_LEAD = re.compile(r"^(?:那|那么|那个|这个|这项|这些|该项|它|其|此|上述|还有|另外|再问)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 _UNIT_CUES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"多长|多远|公里|里程|长度|千米"), ("公里", "千米", "米")),
     (re.compile(r"多宽|宽度|多少米"), ("米",)),

@@ -173,15 +173,20 @@ def _read_batch(path: Path) -> list[tuple[int, str | None, str | None]]:
     """(line number, question, error) for every non-empty line of a batch file (text or JSONL)."""
     from .loading import decode_text
 
+    if not path.exists():
+        raise PolicyAssistantError(f"批量问题文件不存在：{path}")
+    if not path.is_file():
+        raise PolicyAssistantError(f"批量问题文件不是文件（可能是文件夹）：{path}")
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise PolicyAssistantError(f"无法读取批量问题文件 {path}：{exc.strerror}") from exc
+        raise PolicyAssistantError(f"无法读取批量问题文件 {path}（{exc.strerror}）") from exc
     if not data.strip():
-        return []
+        raise PolicyAssistantError(f"批量问题文件是空的：{path}")
     text, _ = decode_text(data, str(path))
     rows: list[tuple[int, str | None, str | None]] = []
-    for number, line in enumerate(text.splitlines(), start=1):
+    # numbered by \n only, as editors count lines; str.splitlines() would also split at \f, \x1c, \u2028 …
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"), start=1):
         if not line.strip():
             continue
         if line.lstrip().startswith("{"):

@@ -90,7 +90,7 @@ class SentenceTransformerEmbedder(Embedder):
         self.batch_size = batch_size
         dimension = getattr(self._model, "get_embedding_dimension", None) or \
             self._model.get_sentence_embedding_dimension
-        self.dim = int(dimension())
+        self.dim = int(dimension() or 0)
         self.model_id = f"sentence-transformers/{Path(name_or_path).name if os.path.isdir(name_or_path) else name_or_path}"
         self._e5 = "e5" in name_or_path.lower()
 

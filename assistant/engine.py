@@ -11,12 +11,13 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .answers import Assistant, Conversation
 from .embeddings import Embedder, load_embedder
 from .errors import DocumentError, IndexCorrupt, IndexMissing, IndexStale, IndexUnusable
 from .index import BuildReport, Index, Progress, build_index, load_index, read_manifest, stale_reasons
-from .loading import SUPPORTED, load_bytes
+from .loading import SUPPORTED, find_policy_files, load_bytes
 from .policies import Corpus, parse_raw, read_corpus
 from .schema import Answer
 from .settings import Settings
@@ -45,6 +46,7 @@ class Engine:
         self._embedder = embedder
         self._index: Index | None = None
         self._assistant: Assistant | None = None
+        self._seen: tuple[object, ...] | None = None
         self._lock = threading.RLock()
 
     @property
@@ -66,11 +68,39 @@ class Engine:
             self._assistant = None
             return report
 
+    def _fingerprint(self, manifest: dict[str, Any] | None) -> tuple[object, ...]:
+        """Cheap to take: the live build's name, and inode, size and mtime of every file under the indexed roots."""
+        try:
+            live = (self.settings.index_dir / "CURRENT").read_text("utf-8").strip()
+        except OSError:
+            live = ""
+        roots = [Path(r) for r in (manifest or {}).get("roots", [])]
+        files = []
+        for path in find_policy_files([r for r in roots if r.exists()]):
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            files.append((str(path), stat.st_ino, stat.st_size, stat.st_mtime_ns))
+        return live, tuple(files)
+
     def index(self, rebuild: bool = True, progress: Progress | None = None) -> Index:
-        """The verified index; built when missing, rebuilt when stale or damaged if ``rebuild``."""
+        """The verified index; built when missing, rebuilt when stale or damaged if ``rebuild``.
+
+        A loaded index is kept while the live build and the corpus files look unchanged (inode, size, mtime);
+        when they change it is verified again before the next answer, so an edited file is never answered
+        from the old text.
+        """
         with self._lock:
             if self._index is not None:
-                return self._index
+                if self._fingerprint(self._index.manifest) == self._seen:
+                    return self._index
+                self._index = None
+                self._assistant = None
+            try:
+                seen = self._fingerprint(read_manifest(self.settings.index_dir)[1])
+            except IndexUnusable:
+                seen = None
             try:
                 self._index = load_index(self.settings.index_dir, self.embedder.model_id, self.embedder.dim)
             except (IndexMissing, IndexStale, IndexCorrupt):
@@ -78,7 +108,9 @@ class Engine:
                     raise
                 manifest_roots = self._manifest_roots()
                 self.ingest(manifest_roots or None, progress)
+                seen = self._fingerprint(read_manifest(self.settings.index_dir)[1])
                 self._index = load_index(self.settings.index_dir, self.embedder.model_id, self.embedder.dim)
+            self._seen = seen  # taken before verifying, so a change made meanwhile is seen next time
             return self._index
 
     def _manifest_roots(self) -> list[Path]:
@@ -90,9 +122,9 @@ class Engine:
 
     def assistant(self, rebuild: bool = True, progress: Progress | None = None) -> Assistant:
         with self._lock:
-            if self._assistant is None:
-                self._assistant = Assistant(self.index(rebuild, progress), self.embedder,
-                                            self.settings.max_question_chars)
+            index = self.index(rebuild, progress)
+            if self._assistant is None or self._assistant.index is not index:
+                self._assistant = Assistant(index, self.embedder, self.settings.max_question_chars)
             return self._assistant
 
     def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,

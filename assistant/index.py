@@ -34,9 +34,9 @@ import numpy as np
 from .chunks import build_chunks
 from .clauses import PolicyDocument
 from .embeddings import Embedder
-from .errors import DependencyMissing, IndexCorrupt, IndexLocked, IndexMissing, IndexStale
+from .errors import DependencyMissing, DocumentError, IndexCorrupt, IndexLocked, IndexMissing, IndexStale
 from .lexical import LexicalIndex, Tokenizer, domain_words
-from .loading import find_policy_files, sha256_bytes
+from .loading import find_policy_files
 from .policies import METADATA_FILE, Corpus, Policy, read_corpus
 from .schema import Chunk, Clause, Problem, Task
 
@@ -193,6 +193,10 @@ def build_index(index_dir: Path, roots: list[Path], embedder: Embedder, progress
         report = (progress or (lambda *_: None))
         report(0, 1, "解析文件")
         corpus = corpus or read_corpus(roots, max_bytes)
+        if not corpus.policies and _current_build(index_dir) is not None:
+            # a typo in a path or an emptied folder must not replace a working index with an empty one
+            why = "；".join(f"{Path(f.path).name}：{f.reason}" for f in corpus.failures) or "未找到 .txt、.docx 或 .pdf 文件"
+            raise DocumentError("、".join(str(r) for r in roots), f"没有可解析的政策文件，原有索引未改动（{why}）")
         chunks: list[Chunk] = []
         for policy in corpus.policies:
             chunks.extend(build_chunks(policy, start_id=len(chunks)))
@@ -217,14 +221,15 @@ def build_index(index_dir: Path, roots: list[Path], embedder: Embedder, progress
         builds = index_dir / "builds"
         tmp = builds / f"{build_id}.tmp"
         tmp.mkdir(parents=True)
-        docstore = {
+        failures = [{"path": f.path, "reason": f.reason} for f in corpus.failures]
+        docstore: dict[str, Any] = {
             "format": FORMAT,
             "policies": [_document_record(p) for p in corpus.policies],
             "tasks": [t.model_dump() for t in tasks],
             "chunks": [c.model_dump() for c in chunks],
             "tokens": tokens,
             "user_words": tokenizer.user_words,
-            "failures": [{"path": f.path, "reason": f.reason} for f in corpus.failures],
+            "failures": failures,
         }
         (tmp / "docstore.json").write_text(json.dumps(docstore, ensure_ascii=False), "utf-8")
         flat = faiss.IndexFlatIP(embedder.dim)
@@ -255,7 +260,7 @@ def build_index(index_dir: Path, roots: list[Path], embedder: Embedder, progress
                 shutil.rmtree(old, ignore_errors=True)
     return BuildReport(build_id=build_id, policies=len(corpus.policies), chunks=len(chunks), embedded=len(todo),
                        reused=len(chunks) - sum(1 for c in chunks if c.hash not in cache),
-                       failures=docstore["failures"], seconds=time.monotonic() - started)
+                       failures=failures, seconds=time.monotonic() - started)
 
 
 def stale_reasons(manifest: dict[str, Any], model_id: str | None = None, dim: int | None = None,

@@ -16,6 +16,7 @@ from pathlib import Path
 from .errors import DependencyMissing, DocumentError, EncodingError, NotAPolicy, UnsupportedFormat
 
 SUPPORTED = (".txt", ".docx", ".pdf")
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # C0 controls other than \t \n \v \f \r: never policy text
 _PLAUSIBLE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2000-\u206f\s\x20-\x7e·—…“”‘’《》〔〕①-⑳\u00a0-\u00ff]")
 
 
@@ -128,6 +129,7 @@ def load_bytes(data: bytes, name: str, max_bytes: int = 50 * 1024 * 1024) -> Raw
         if not data.lstrip()[:5].startswith(b"%PDF"):
             raise DocumentError(name, "文件内容不是 PDF 格式")
         text, encoding = _pdf_text(data, name), "pdf"
+    text = _CONTROL.sub("", text)
     if not text.strip():
         raise NotAPolicy(name, "文件中没有文字")
     return RawDocument(path=Path(name), text=text, encoding=encoding, sha256=sha256_bytes(data))

@@ -14,16 +14,11 @@ from dataclasses import dataclass
 
 from .schema import Comparator, DeadlineKind, Target, Threshold
 
-UNITS = sorted(
-    [
-        "吨/万平方米", "公里/平方公里", "千瓦时/平方米", "万吨标准煤", "吨标准煤", "万平方米", "亿平方米", "平方公里",
-        "平方米", "个百分点", "百分点", "%", "万千瓦", "千瓦", "兆瓦", "万吨", "吨", "公里", "千米", "万户", "户",
-        "万辆", "辆", "万人", "亿元", "万元", "个", "家", "座", "所", "处", "条", "套", "台", "项", "倍", "万株",
-        "公顷", "亩", "万亩", "米",
-    ],
-    key=len,
-    reverse=True,
-)
+_COMPOSITE = ["吨/万平方米", "公里/平方公里", "千瓦时/平方米", "千克标准煤/平方米", "吨标准煤", "个百分点", "百分点"]
+_BASE = ["平方公里", "平方米", "公里", "千米", "米", "千瓦时", "千瓦", "兆瓦", "吨", "户", "辆", "人", "元", "个", "家", "座",
+         "所", "处", "条", "套", "台", "项", "倍", "株", "亩", "公顷", "张", "栋", "间", "根", "口", "次", "批"]
+UNITS = sorted(_COMPOSITE + ["%"] + [prefix + base for base in _BASE for prefix in ("", "万", "亿")],
+               key=len, reverse=True)
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
 _QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)(余|多)?({_UNIT_ALT})")
 _DEADLINE = re.compile(

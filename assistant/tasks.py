@@ -11,12 +11,20 @@ import re
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from .agencies import UnitList, parse_body_lead, parse_unit_statement, split_units
+from .agencies import UnitList, canonical, looks_like_unit, parse_body_lead, parse_unit_statement, split_units
 from .clauses import PolicyDocument
 from .schema import Clause, Task
 from .targets import extract
 
-_LABEL = re.compile(r"^(?:责任单位|牵头单位|牵头部门|主要责任单位|牵头责任单位|责任部门|配合单位|实施单位)[：:]")
+_LABEL = re.compile(r"^(?:责任单位|牵头单位|牵头部门|主要责任单位|牵头责任单位|主责单位|责任部门|责任主体|承办单位|实施主体|配合单位|"
+                    r"实施单位|责任处室|牵头处室)[：:]")
+_RESPONSIBLE_TAIL = re.compile(r"^(.{2,80}?)(?:按职责分工负责|分工负责|共同负责|负责落实|负责)$")
+_FIRST_IS_LEAD = re.compile(r"(?:列|排)(?:在)?(?:第一位|首位|第一个|最前)的?(?:单位)?(?:为|是)牵头")
+# Words addressed to a reader or a model, not policy (忽略以上内容… / ignore previous instructions): a sentence or
+# bracket holding them never yields a unit or a target, whatever else it says.
+_INSTRUCTION = re.compile(r"忽略(?:以上|上文|上述|前文|前面|之前|此前|先前)|无视(?:以上|上文|上述|前面|之前)|请?回答[：:]|"
+                          r"\b(?:ignore|disregard)\b.{0,20}\b(?:previous|prior|above|earlier|instructions?)\b|"
+                          r"\b(?:system|assistant)\s*[：:]", re.I)
 _HEADER_ALIASES = {
     "number": ("序号", "编号"),
     "task": ("重点任务", "工作任务", "主要任务", "具体任务", "任务内容", "任务", "工作内容", "事项"),
@@ -46,7 +54,14 @@ def unit_brackets(text: str) -> list[tuple[int, int, UnitList]]:
     found = []
     for start, end, inner in _bracket_groups(text):
         inner = inner.strip()
-        if not (_LABEL.match(inner) or "牵头" in inner):
+        if _INSTRUCTION.search(inner):
+            continue
+        tail = _RESPONSIBLE_TAIL.match(inner)
+        if tail and not (_LABEL.match(inner) or "牵头" in inner):
+            pieces = re.split(r"[、，,]", tail.group(1))
+            if not all(looks_like_unit(canonical(p)) and "由" not in p for p in pieces):
+                continue  # （A、B负责） names only units; anything else is prose
+        elif not (_LABEL.match(inner) or "牵头" in inner):
             continue
         units = parse_unit_statement(inner)
         if units:
@@ -92,15 +107,12 @@ def parse_appendix_table(appendix: str) -> list[AppendixRow]:
                 columns = found
             continue
 
-        def cell(key: str) -> str:
-            i = columns.get(key) if columns else None
-            return cells[i] if i is not None and i < len(cells) else ""
-
-        leads, _ = split_units(cell("lead"))
-        co, _ = split_units(cell("co"))
-        if cell("task") and (leads or co):
-            rows.append(AppendixRow(cell("number"), cell("task"), leads, [n for n in co if n not in leads],
-                                    cell("deadline")))
+        cell = {key: cells[i] if i < len(cells) else "" for key, i in columns.items()}
+        leads, _ = split_units(cell.get("lead", ""))
+        co, _ = split_units(cell.get("co", ""))
+        if cell.get("task") and (leads or co):
+            rows.append(AppendixRow(cell.get("number", ""), cell["task"], leads, [n for n in co if n not in leads],
+                                    cell.get("deadline", "")))
     return rows
 
 
@@ -128,7 +140,7 @@ def _own_text(clause: Clause, children: list[Clause]) -> tuple[str, int]:
 def _row(document: PolicyDocument, clause: Clause, text: str, units: UnitList, source: str,
          parent: str | None = None, deadline: str | None = None, targets_text: str | None = None) -> Task:
     body = _strip_units(targets_text if targets_text is not None else text)
-    sentences = [s for s in re.split(r"(?<=[。！？])|\n", body) if s.strip()]
+    sentences = [s for s in re.split(r"(?<=[。！？])|\n", body) if s.strip() and not _INSTRUCTION.search(s)]
     targets, thresholds = extract(sentences)
     return Task(policy=document.policy, version=document.version, id=clause.id, chapter=clause.chapter,
                 chapter_title=clause.chapter_title, number=clause.number, title=clause.title, text=clause.text,
@@ -150,7 +162,7 @@ def _units_in(text: str) -> tuple[UnitList, str]:
         return _merge([u for _, _, u in brackets]), "牵头单位" if any(not u.lead_inferred for _, _, u in brackets) \
             else "责任单位"
     for sentence in re.split(r"(?<=[。；])", _strip_units(text)):
-        units = parse_body_lead(sentence)
+        units = parse_body_lead(sentence) if not _INSTRUCTION.search(sentence) else None
         if units:
             return units, "牵头句"
     return UnitList(), "无"
@@ -159,6 +171,7 @@ def _units_in(text: str) -> tuple[UnitList, str]:
 def build_tasks(document: PolicyDocument) -> list[Task]:
     """The task table of a parsed policy, in document order."""
     items = document.items
+    first_is_lead = bool(_FIRST_IS_LEAD.search(document.text))
     appendix = _match_rows(items, parse_appendix_table(document.appendix)) if document.appendix else {}
     tasks: list[Task] = []
     for item in items:
@@ -186,4 +199,6 @@ def build_tasks(document: PolicyDocument) -> list[Task]:
             source = "子项汇总"
         tasks.append(_row(document, item, item.text, units, source, deadline=deadline, targets_text=targets_text))
         tasks.extend(child_rows)
+    if first_is_lead:  # the plan says the first unit listed is the lead: not an inference
+        tasks = [t.model_copy(update={"lead_inferred": False}) if t.lead_inferred else t for t in tasks]
     return tasks

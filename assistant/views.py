@@ -90,7 +90,7 @@ def answer_markdown(answer: Answer) -> str:
 
 def units_markdown(answer: Answer) -> str | None:
     """责任单位 with the lead in bold and marked （牵头）; None when the answer names no unit."""
-    if not answer.agencies:
+    if not answer.agencies or answer.intent == "agency_tasks":  # there the unit is what was asked about
         return None
     names = []
     for name in answer.agencies:
@@ -102,8 +102,8 @@ def units_markdown(answer: Answer) -> str | None:
 
 
 def target_lines(answer: Answer) -> list[str]:
-    """Each target of the answer as an official reads it."""
-    return [describe_target(t) for t in answer.targets]
+    """The answer's targets as an official reads them, leaving out those its text already states."""
+    return [line for line in (describe_target(t) for t in answer.targets) if line not in answer.answer]
 
 
 @dataclass
@@ -126,10 +126,10 @@ def source_label(citation: Citation, titles: dict[tuple[str, str], str] | None =
     return f"{title}{version} · {citation.item_id} {citation.title}"
 
 
-def sources(answer: Answer, titles: dict[tuple[str, str], str] | None = None, limit: int = 10) -> list[Source]:
-    """The answer's citations as expander label + highlighted clause text, at most ``limit``."""
+def sources(answer: Answer, titles: dict[tuple[str, str], str] | None = None) -> list[Source]:
+    """The answer's citations as expander label + highlighted clause text."""
     return [Source(label=source_label(c, titles), html=highlight_html(c.text, c.quote), quote=c.quote)
-            for c in answer.citations[:limit]]
+            for c in answer.citations]
 
 
 def example_questions(tasks: list[Task]) -> list[str]:
@@ -217,12 +217,15 @@ def filter_tasks(tasks: list[Task], unit: str | None = None, chapter: str | None
     return out
 
 
-_TABLE_KEYS = ("id", "title", "lead_agency", "lead_inferred", "co_agencies", "targets", "deadline")
+_TABLE_KEYS = ("id", "title", "lead_agency", "lead_inferred", "co_agencies", "targets")
 
 
 def table_frame(tasks: list[Task], with_policy: bool = False) -> pd.DataFrame:
-    """The task table as shown: 编号, 任务, 牵头单位, its basis, co-units, targets, deadline (Chinese headers)."""
+    """The task table as shown: 编号, 任务, 牵头单位, its basis, co-units, targets, and 完成时限 when any row
+    has one (Chinese headers)."""
     keys = (("policy", "version") if with_policy else ()) + _TABLE_KEYS
+    if any(t.deadline for t in tasks):
+        keys += ("deadline",)
     records = task_records(tasks)
     return pd.DataFrame([{TASK_COLUMNS[k]: r[k] for k in keys} for r in records],
                         columns=[TASK_COLUMNS[k] for k in keys])
@@ -296,7 +299,7 @@ def unit_targets_frame(view: UnitView) -> pd.DataFrame:
 def targets_timeline(tasks: list[Task]) -> pd.DataFrame:
     """One row per dated target: 年份, 指标, 目标, 编号, 任务, 牵头单位; by year, then document order."""
     rows = [{"年份": x.year, "指标": x.metric, "目标": describe_target(x), "编号": t.id, "任务": t.title,
-             "牵头单位": t.lead_agency or "（未写）"}
+             "牵头单位": t.lead_agency or "未写明"}
             for t in tasks for x in t.targets if x.year is not None]
     frame = pd.DataFrame(rows, columns=["年份", "指标", "目标", "编号", "任务", "牵头单位"])
     return frame.sort_values("年份", kind="stable").reset_index(drop=True)
@@ -338,12 +341,12 @@ def unit_chart(frame: pd.DataFrame) -> Any:
 
     order = list(dict.fromkeys(frame["单位"]))
     return alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("单位:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y("单位:N", sort=order, title=None, axis=alt.Axis(labelLimit=260, labelOverlap=False)),
         x=alt.X("sum(任务数):Q", title="任务数（项）", axis=alt.Axis(tickMinStep=1)),
         color=alt.Color("角色:N", scale=alt.Scale(domain=[LEAD, CO], range=["#1f4e79", "#9dc3e6"]), title="角色"),
-        order=alt.Order("角色:N", sort="descending"),
+        order=alt.Order("角色:N", sort="ascending"),  # 牵头 sorts before 配合: lead on the left
         tooltip=["单位:N", "角色:N", "任务数:Q"],
-    ).properties(height=max(160, 22 * len(order)))
+    ).properties(height=max(160, 30 * len(order)))
 
 
 # ------------------------------------------------------------------ corpus
@@ -398,10 +401,15 @@ _CHANGED_COLUMNS = {"id": "编号", "question": "问题", "was_correct": "原先
                     "old": "原答案", "new": "新答案"}
 
 
+def _demote(markdown: str, levels: int) -> str:
+    """Markdown with every ATX heading ``levels`` deeper (# → ###), to sit under the page's own header."""
+    return re.sub(r"^(#{1,6})(?=\s)", lambda m: "#" * min(6, len(m[1]) + levels), markdown, flags=re.M)
+
+
 def eval_report(report_dir: Path) -> EvalView:
-    """report.md (None if absent) and the changed answers of report.json's comparison."""
+    """report.md (None if absent; headings two levels down) and the changed answers of report.json's comparison."""
     md_path, json_path = Path(report_dir) / "report.md", Path(report_dir) / "report.json"
-    markdown = md_path.read_text("utf-8") if md_path.exists() else None
+    markdown = _demote(md_path.read_text("utf-8"), 2) if md_path.exists() else None
     changed: list[dict[str, Any]] = []
     note = None
     if json_path.exists():
