@@ -320,18 +320,16 @@ class Assistant:
         clause = self.index.clause(hit.policy, hit.version, hit.item_id)
         return clause.title if clause else ""
 
-    @staticmethod
-    def _units_quote(task: Task, clause_text: str) -> str:
-        from .tasks import unit_brackets
-
-        brackets = unit_brackets(clause_text)
-        if brackets:
-            start, end, _ = brackets[0]
-            return clause_text[start:end]
-        for sentence in re.split(r"(?<=[。；])|\n", clause_text):
-            if "牵头" in sentence and task.lead_agency and task.lead_agency in sentence:
-                return sentence.strip()
-        return task.title
+    def _units_citation(self, task: Task) -> Citation | None:
+        """The citation of the text that names a task's units: its bracket or sentence, or its appendix-table row."""
+        clause = self.index.clause(task.policy, task.version, task.id)
+        if clause is None:
+            return None
+        quote = task.unit_quote or task.title
+        if quote in clause.text:
+            return self._citation(task.policy, task.version, task.id, quote)
+        return Citation(policy=task.policy, version=task.version, chapter=clause.chapter, number=clause.number,
+                        item_id=clause.id, title=f"{clause.title}（附件：任务分工表）", text=quote, quote=quote)
 
     def _agencies_answer(self, question: str, hits: list[Hit], followup: bool) -> tuple[Answer, Task | None]:
         hit = next((h for h in hits if self._task_for(h) is not None), hits[0])
@@ -340,15 +338,13 @@ class Assistant:
             return self._not_found(question, "agencies", "这项工作的责任单位", hits), None
         if not task.agencies:
             return self._not_found(question, "agencies", f"“{task.title}”的责任单位", hits), task
-        clause = self.index.clause(task.policy, task.version, task.id)
-        quote = self._units_quote(task, clause.text if clause else "")
         lead = task.lead_agency
         co = [a for a in task.agencies if a != lead]
         lines = [f"牵头单位：{lead}" + ("（原文未写“牵头”，按所列第一家推定）" if task.lead_inferred else "")]
         if co:
             lines.append("配合单位：" + "、".join(co) + ("等" if task.agencies_etc else ""))
         lines.append(f"依据：{self._source(task.policy, task.version, task.id, task.title)}")
-        cite = self._citation(task.policy, task.version, task.id, quote)
+        cite = self._units_citation(task)
         return Answer(question=question, intent="agencies", answer="\n".join(lines), agencies=task.agencies,
                       lead_agency=lead, citations=[c for c in [cite] if c], policy=task.policy,
                       version=task.version), task
@@ -381,6 +377,15 @@ class Assistant:
                         score += 0.3 if target.unit == previous.target.unit else 0.0
                     if best is None or score > best[0]:
                         best = (score, target, task, hit)
+        if intent == "deadline" and hits and (best is None or not years):
+            task = self._task_for(hits[0])
+            if task is not None and task.deadline and self._relevant(question, hits[0], followup):
+                cite = self._units_citation(task)
+                text = (f"完成时限：{task.deadline}\n依据：{self._source(task.policy, task.version, task.id, task.title)}"
+                        "（附件：任务分工表）")
+                return Answer(question=question, intent=intent, answer=text, agencies=task.agencies,
+                              lead_agency=task.lead_agency, citations=[c for c in [cite] if c], policy=task.policy,
+                              version=task.version), task
         if best is None:
             if intent == "deadline":
                 dated = self._dated_sentence(question, hits, topic)
@@ -447,7 +452,9 @@ class Assistant:
         if not self._relevant(question, hit, followup):
             return self._not_found(question, "general", "这一问题", hits), None
         task = self._task_for(hit)
-        sentences = [c.sentence for c in hit.chunks[:2]]
+        sentences = [c.sentence for c in hit.chunks[:3]]
+        while len(sentences) > 1 and sum(map(len, sentences)) > 300:
+            sentences.pop()
         citations = [c for c in (self._citation(hit.policy, hit.version, hit.item_id, s) for s in sentences) if c]
         source = self._source(hit.policy, hit.version, hit.item_id, self._title(hit))
         text = "\n".join(f"“{s}”" for s in sentences) + f"\n依据：{source}"
@@ -461,19 +468,24 @@ class Assistant:
             return Answer(question=question, intent="agency_tasks", not_found=True, agencies=[agency],
                           answer=f"文件未给{agency}分配任务。")
         lead = [t for t in rows if t.lead_agency == agency]
-        co = [t for t in rows if t.lead_agency != agency]
+        policies = list(dict.fromkeys(t.policy for t in rows))
         lines = [f"{agency}共涉及 {len(rows)} 项任务。"]
-        if lead:
-            lines.append("牵头（含按列序推定）：" + "；".join(f"{t.id}{t.title}" for t in lead))
-        if co:
-            lines.append("配合：" + "；".join(f"{t.id}{t.title}" for t in co))
+        for policy in policies:
+            own = [t for t in rows if t.policy == policy]
+            if len(policies) > 1:
+                info = self.index.info(policy, own[0].version)
+                lines.append(f"《{info.title if info else policy}》：")
+            as_lead = [t for t in own if t.lead_agency == agency]
+            as_co = [t for t in own if t.lead_agency != agency]
+            if as_lead:
+                lines.append("牵头（含按列序推定）：" + "；".join(f"{t.id}{t.title}" for t in as_lead))
+            if as_co:
+                lines.append("配合：" + "；".join(f"{t.id}{t.title}" for t in as_co))
         citations = []
         for t in rows:
-            clause = self.index.clause(t.policy, t.version, t.id)
-            if clause:
-                cite = self._citation(t.policy, t.version, t.id, self._units_quote(t, clause.text))
-                if cite:
-                    citations.append(cite)
+            cite = self._units_citation(t)
+            if cite:
+                citations.append(cite)
         return Answer(question=question, intent="agency_tasks", answer="\n".join(lines), agencies=[agency],
                       targets=[x for t in lead for x in t.targets], citations=citations,
                       policy=rows[0].policy, version=rows[0].version)

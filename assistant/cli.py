@@ -169,6 +169,12 @@ def _render(answer: Any) -> str:
     return "\n".join(lines)
 
 
+def _json_line(record: dict[str, Any]) -> str:
+    """One JSON Lines record; U+2028/U+2029/U+0085 escaped so that no line reader splits it."""
+    text = json.dumps(record, ensure_ascii=False)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029").replace("\x85", "\\u0085")
+
+
 def _read_batch(path: Path) -> list[tuple[int, str | None, str | None]]:
     """(line number, question, error) for every non-empty line of a batch file (text or JSONL)."""
     from .loading import decode_text
@@ -223,6 +229,10 @@ def ask(
         typer.echo("错误：请给出问题，或用 --batch 指定问题文件", err=True)
         raise typer.Exit(2)
     with _user_errors():
+        if batch is None:  # a question that cannot be asked is refused before any index is loaded or built
+            from .answers import clean_question
+
+            clean_question(question, engine.settings.max_question_chars)
         state = engine.status()
         if state.state in ("stale", "damaged"):
             typer.echo(f"{state.message}。正在重建索引…", err=True)
@@ -240,11 +250,11 @@ def ask(
                         answer = assistant.ask(text, policy=policy, version=version)
                         if phrase_with:
                             answer = phrase_with(answer)
-                        typer.echo(json.dumps({"line": number, **answer.model_dump()}, ensure_ascii=False))
+                        typer.echo(_json_line({"line": number, **answer.model_dump()}))
                         continue
                     except QuestionError as exc:
                         error = str(exc)
-                typer.echo(json.dumps({"line": number, "question": text, "error": error}, ensure_ascii=False))
+                typer.echo(_json_line({"line": number, "question": text, "error": error}))
             return
         answer = assistant.ask(question, policy=policy, version=version)
         if phrase_with:

@@ -48,13 +48,17 @@ class Retriever:
         position = {key: i for i, key in enumerate(self._groups)}
         self._group_of = np.array([position[k] for k in keys], dtype=np.int64)
         self._version_of = np.array([f"{c.policy}\x00{c.version}" for c in chunks], dtype=object)
+        self._masks: dict[frozenset[tuple[str, str]], np.ndarray] = {}
 
     def scope_mask(self, scope: set[tuple[str, str]] | None) -> np.ndarray:
         """Chunks of the given (policy, version) pairs; default: the latest version of each policy."""
         if scope is None:
             scope = set(self.index.latest_versions().items())
-        allowed = {f"{p}\x00{v}" for p, v in scope}
-        return np.array([k in allowed for k in self._version_of], dtype=bool)
+        key = frozenset(scope)
+        if key not in self._masks:
+            allowed = {f"{p}\x00{v}" for p, v in scope}
+            self._masks[key] = np.array([k in allowed for k in self._version_of], dtype=bool)
+        return self._masks[key]
 
     def search(self, question: str, k: int = 5, scope: set[tuple[str, str]] | None = None) -> list[Hit]:
         """The ``k`` best items for ``question`` within ``scope``, best first."""

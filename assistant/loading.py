@@ -9,6 +9,7 @@ from __future__ import annotations
 import codecs
 import hashlib
 import io
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -99,6 +100,7 @@ def _pdf_text(data: bytes, name: str) -> str:
         from pypdf.errors import PyPdfError
     except ImportError as exc:  # pragma: no cover
         raise DependencyMissing("读取 .pdf 需要 pypdf：pip install pypdf") from exc
+    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its English repair notes are noise; failures raise below
     try:
         reader = PdfReader(io.BytesIO(data))
         pages = [page.extract_text() or "" for page in reader.pages]

@@ -21,6 +21,8 @@ from .schema import Problem, Task
 from .tasks import build_tasks
 
 METADATA_FILE = "policies.json"
+# Office formats a policy often arrives in that are not read: named as failures instead of silently skipped.
+UNREADABLE = (".doc", ".wps", ".rtf", ".odt", ".ofd")
 _VERSIONED = re.compile(r"^(?P<policy>.+?)(?:[_\-]|@)(?P<version>v\d+(?:\.\d+)?|\d{4}(?:-\d{2}){0,2}|\d{8})$",
                         re.I)
 
@@ -135,4 +137,8 @@ def read_corpus(paths: list[Path], max_bytes: int = 50 * 1024 * 1024) -> Corpus:
             corpus.policies.append(read_policy(path, max_bytes=max_bytes))
         except DocumentError as exc:
             corpus.failures.append(Failure(str(path), exc.reason))
+    for folder in (Path(p) for p in paths if Path(p).is_dir()):
+        for path in sorted(folder.rglob("*")):
+            if path.suffix.lower() in UNREADABLE and path.is_file() and not path.name.startswith("."):
+                corpus.failures.append(Failure(str(path), f"不支持的文件类型“{path.suffix}”，请另存为 .docx、.pdf 或 .txt 后再导入"))
     return corpus

@@ -81,6 +81,7 @@ class Task(_Model):
     agency_details: list[Agency] = []
     agencies_etc: bool = Field(False, description="The list ended with 等")
     unit_source: UnitSource = "无"
+    unit_quote: str | None = Field(None, description="The exact text that names the units (bracket, sentence or table row)")
     deadline: str | None = Field(None, description="完成时限 where the plan gives one")
     targets: list[Target] = []
     thresholds: list[Threshold] = []

@@ -87,6 +87,7 @@ class AppendixRow:
     leads: list[str]
     co: list[str]
     deadline: str
+    line: str = ""
 
 
 def parse_appendix_table(appendix: str) -> list[AppendixRow]:
@@ -112,7 +113,7 @@ def parse_appendix_table(appendix: str) -> list[AppendixRow]:
         co, _ = split_units(cell.get("co", ""))
         if cell.get("task") and (leads or co):
             rows.append(AppendixRow(cell.get("number", ""), cell["task"], leads, [n for n in co if n not in leads],
-                                    cell.get("deadline", "")))
+                                    cell.get("deadline", ""), line.strip()))
     return rows
 
 
@@ -138,7 +139,8 @@ def _own_text(clause: Clause, children: list[Clause]) -> tuple[str, int]:
 
 
 def _row(document: PolicyDocument, clause: Clause, text: str, units: UnitList, source: str,
-         parent: str | None = None, deadline: str | None = None, targets_text: str | None = None) -> Task:
+         parent: str | None = None, deadline: str | None = None, targets_text: str | None = None,
+         unit_quote: str | None = None) -> Task:
     body = _strip_units(targets_text if targets_text is not None else text)
     sentences = [s for s in re.split(r"(?<=[。！？])|\n", body) if s.strip() and not _INSTRUCTION.search(s)]
     targets, thresholds = extract(sentences)
@@ -147,7 +149,8 @@ def _row(document: PolicyDocument, clause: Clause, text: str, units: UnitList, s
                 lead_agency=units.leads[0] if units.leads else None, lead_inferred=units.lead_inferred,
                 agencies=units.names, agency_details=units.details(), agencies_etc=units.etc,
                 unit_source=source if units else "无", deadline=deadline or None,  # type: ignore[arg-type]
-                targets=targets, thresholds=thresholds, parent=parent, start=clause.start, end=clause.end)
+                unit_quote=unit_quote if units else None, targets=targets, thresholds=thresholds, parent=parent,
+                start=clause.start, end=clause.end)
 
 
 def _strip_units(text: str) -> str:
@@ -156,16 +159,17 @@ def _strip_units(text: str) -> str:
     return text
 
 
-def _units_in(text: str) -> tuple[UnitList, str]:
+def _units_in(text: str) -> tuple[UnitList, str, str | None]:
+    """Units stated in a clause's text, the kind of statement, and its exact text."""
     brackets = unit_brackets(text)
     if brackets:
-        return _merge([u for _, _, u in brackets]), "牵头单位" if any(not u.lead_inferred for _, _, u in brackets) \
-            else "责任单位"
-    for sentence in re.split(r"(?<=[。；])", _strip_units(text)):
+        source = "牵头单位" if any(not u.lead_inferred for _, _, u in brackets) else "责任单位"
+        return _merge([u for _, _, u in brackets]), source, text[brackets[0][0]:brackets[0][1]]
+    for sentence in re.split(r"(?<=[。；])|\n", _strip_units(text)):
         units = parse_body_lead(sentence) if not _INSTRUCTION.search(sentence) else None
-        if units:
-            return units, "牵头句"
-    return UnitList(), "无"
+        if units and sentence.strip() in text:
+            return units, "牵头句", sentence.strip()
+    return UnitList(), "无", None
 
 
 def build_tasks(document: PolicyDocument) -> list[Task]:
@@ -178,26 +182,27 @@ def build_tasks(document: PolicyDocument) -> list[Task]:
         children = document.children(item.id)
         child_rows = []
         for child in children:
-            units, source = _units_in(child.text)
+            units, source, quote = _units_in(child.text)
             if units:
-                child_rows.append(_row(document, child, child.text, units, source, parent=item.id))
+                child_rows.append(_row(document, child, child.text, units, source, parent=item.id, unit_quote=quote))
         row = appendix.get(item.id)
         deadline = row.deadline if row else None
         if not child_rows:
-            units, source = _units_in(item.text)
+            units, source, quote = _units_in(item.text)
             if not units and row:
-                units, source = UnitList(leads=row.leads, co=row.co), "附件表"
-            tasks.append(_row(document, item, item.text, units, source, deadline=deadline))
+                units, source, quote = UnitList(leads=row.leads, co=row.co), "附件表", row.line
+            tasks.append(_row(document, item, item.text, units, source, deadline=deadline, unit_quote=quote))
             continue
         own, _ = _own_text(item, children)
         with_rows = {r.id for r in child_rows}
         targets_text = "\n".join([own] + [c.text for c in children if c.id not in with_rows])
-        units, source = _units_in(own)
+        units, source, quote = _units_in(own)
         if not units:
             units = _merge([UnitList(leads=[r.lead_agency] if r.lead_agency else [], co=r.agencies,
                                      lead_inferred=r.lead_inferred) for r in child_rows])
             source = "子项汇总"
-        tasks.append(_row(document, item, item.text, units, source, deadline=deadline, targets_text=targets_text))
+        tasks.append(_row(document, item, item.text, units, source, deadline=deadline, targets_text=targets_text,
+                          unit_quote=quote))
         tasks.extend(child_rows)
     if first_is_lead:  # the plan says the first unit listed is the lead: not an inference
         tasks = [t.model_copy(update={"lead_inferred": False}) if t.lead_inferred else t for t in tasks]

@@ -23,7 +23,7 @@ import pandas as pd
 
 from .answers import Conversation
 from .engine import Engine, Status
-from .errors import DocumentError, PolicyAssistantError, QuestionError
+from .errors import ConfigError, DocumentError, PolicyAssistantError, QuestionError
 from .exports import TASK_COLUMNS, describe_target, export, task_records
 from .index import BuildReport, Index, Progress
 from .schema import Answer, Citation, Target, Task
@@ -39,9 +39,13 @@ _MD_LINE_START = re.compile(r"^(\s*)(\d+)([.)])(?=\s|$)|^(\s*)([-+=>])")
 
 # ------------------------------------------------------------------ engine
 def make_engine(settings: Settings) -> Engine:
-    """The engine the app uses: the embedder named by the settings, loaded now; the index on first use."""
+    """The engine the app uses: the embedder named by the settings, loaded now; the index on first use.
+    Raises ConfigError when the corpus folder does not exist."""
     from . import embeddings  # looked up at call time, so a test can substitute the loader
 
+    if not Path(settings.corpus_dir).is_dir():
+        raise ConfigError(f"找不到政策文件夹“{settings.corpus_dir}”。请在项目根目录运行 streamlit run app.py，"
+                          "或用环境变量 POLICY_ASSISTANT_CORPUS_DIR 指定文件夹。")
     return Engine(settings, embeddings.load_embedder(settings.embedding_model))
 
 
@@ -88,14 +92,23 @@ def answer_markdown(answer: Answer) -> str:
     return md_escape(answer.answer)
 
 
-def units_markdown(answer: Answer) -> str | None:
-    """责任单位 with the lead in bold and marked （牵头）; None when the answer names no unit."""
+def lead_inferred(index: Index, answer: Answer) -> bool:
+    """Whether the answer's lead comes from list order (the cited row never says 牵头)."""
+    for c in answer.citations[:1]:
+        task = index.task(c.policy, c.version, c.item_id)
+        return bool(task and task.lead_agency == answer.lead_agency and task.lead_inferred)
+    return False
+
+
+def units_markdown(answer: Answer, inferred: bool = False) -> str | None:
+    """责任单位 with the lead in bold and marked （牵头）, or （列第一，推定牵头） when ``inferred``;
+    None when the answer names no unit."""
     if not answer.agencies or answer.intent == "agency_tasks":  # there the unit is what was asked about
         return None
     names = []
     for name in answer.agencies:
         if name == answer.lead_agency:
-            names.append(f"**{md_escape(name)}**（牵头）")
+            names.append(f"**{md_escape(name)}**" + ("（列第一，推定牵头）" if inferred else "（牵头）"))
         else:
             names.append(md_escape(name))
     return "责任单位：" + "、".join(names)
@@ -239,8 +252,8 @@ class Download:
     mime: str
 
 
-_FORMATS = (("csv", "CSV", "text/csv"),
-            ("xlsx", "Excel", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+_FORMATS = (("csv", "CSV", "text/csv"), ("xlsx", "Excel", XLSX_MIME),
             ("json", "JSON", "application/json"))
 
 
@@ -443,10 +456,11 @@ def policy_versions(index: Index) -> dict[str, list[str]]:
 
 
 def diff_frame(module: ModuleType, result: Any) -> pd.DataFrame:
-    """The diff as rows 类型/条目/内容/原/新 (through the module's diff_rows when it has one)."""
+    """The diff as rows 类型/条目/内容/原/新 (through the module's diff_rows when it has one), changes of
+    substance first and mere renumberings last."""
     rows_of: Callable[[Any], list[dict[str, str]]] | None = getattr(module, "diff_rows", None)
     if rows_of is not None:
-        rows = rows_of(result)
+        rows = sorted(rows_of(result), key=lambda r: r.get("类型") == "重新编号")
         return pd.DataFrame(rows, columns=["类型", "条目", "内容", "原", "新"])
     data = result.model_dump() if hasattr(result, "model_dump") else dict(result)
     rows = [{"类型": key, "条目": "", "内容": json.dumps(value, ensure_ascii=False), "原": "", "新": ""}
