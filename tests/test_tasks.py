@@ -75,7 +75,8 @@ def test_row_fields() -> None:
     assert task.model_dump(exclude={"targets", "agency_details", "text", "start", "end"}) == {
         "policy": "p", "version": "", "id": "二（三）", "chapter": "二", "chapter_title": "重点任务", "number": "（三）",
         "title": "推进绿色建筑", "lead_agency": "市财政局", "lead_inferred": True, "agencies": ["市财政局"],
-        "agencies_etc": False, "unit_source": "责任单位", "deadline": None, "thresholds": [], "parent": None,
+        "agencies_etc": False, "unit_source": "责任单位", "unit_quote": "（责任单位：市财政局）", "deadline": None,
+        "thresholds": [], "parent": None,
     }
     assert task.text == "（三）推进绿色建筑。到2025年，占比达到100%。（责任单位：市财政局）"
 
