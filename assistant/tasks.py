@@ -8,7 +8,7 @@ from the units of its sub-items, or from an appendix table (附件：重点任�
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
 from .agencies import UnitList, canonical, looks_like_unit, parse_body_lead, parse_unit_statement, split_units
@@ -87,7 +87,7 @@ class AppendixRow:
     leads: list[str]
     co: list[str]
     deadline: str
-    line: str = ""
+    line: str = field(default="", compare=False)
 
 
 def parse_appendix_table(appendix: str) -> list[AppendixRow]:
