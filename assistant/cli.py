@@ -233,10 +233,9 @@ def ask(
             from .answers import clean_question
 
             clean_question(question, engine.settings.max_question_chars)
-        state = engine.status()
-        if state.state in ("stale", "damaged"):
-            typer.echo(f"{state.message}。正在重建索引…", err=True)
         assistant = engine.assistant()
+        if engine.rebuilt_because:
+            typer.echo(f"{engine.rebuilt_because.split('。请运行')[0]}。已自动重建索引。", err=True)
         phrase_with = None
         if llm or engine.settings.llm_enabled:
             from .phrasing import chat_model, phrase
@@ -298,7 +297,13 @@ def eval_command(
     engine = _engine(config, index, model)
     with _user_errors():
         report = run_eval(engine.assistant(), load_questions(questions))
-        stored = json.loads(baseline.read_text("utf-8")) if baseline.exists() else None
+        try:
+            stored = json.loads(baseline.read_text("utf-8")) if baseline.exists() else None
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise PolicyAssistantError(f"基线文件 {baseline} 无法读取或不是合法 JSON；可用 --update-baseline 重新生成") \
+                from exc
+        if stored is not None and not isinstance(stored, dict):
+            raise PolicyAssistantError(f"基线文件 {baseline} 格式有误；可用 --update-baseline 重新生成")
         comparison = compare(report, stored, tolerance)
     report_dir.mkdir(parents=True, exist_ok=True)
     payload = {"metrics": report.metrics, "records": report.records, "comparison": comparison}

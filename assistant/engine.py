@@ -48,6 +48,7 @@ class Engine:
         self._assistant: Assistant | None = None
         self._seen: tuple[object, ...] | None = None
         self._lock = threading.RLock()
+        self.rebuilt_because: str | None = None  # why the last index() call rebuilt the index, if it did
 
     @property
     def embedder(self) -> Embedder:
@@ -103,9 +104,10 @@ class Engine:
                 seen = None
             try:
                 self._index = load_index(self.settings.index_dir, self.embedder.model_id, self.embedder.dim)
-            except (IndexMissing, IndexStale, IndexCorrupt):
+            except (IndexMissing, IndexStale, IndexCorrupt) as exc:
                 if not rebuild:
                     raise
+                self.rebuilt_because = str(exc)
                 manifest_roots = self._manifest_roots()
                 self.ingest(manifest_roots or None, progress)
                 seen = self._fingerprint(read_manifest(self.settings.index_dir)[1])
@@ -175,6 +177,7 @@ class Engine:
 def safe_filename(name: str) -> str:
     """A file name safe to write under the corpus folder: no folders, control characters or reserved names."""
     name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))  # incl. bidi overrides
     name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip().strip(".")
     name = re.sub(r"\s+", "_", name)
     stem, dot, suffix = name.rpartition(".")
@@ -182,4 +185,5 @@ def safe_filename(name: str) -> str:
         raise DocumentError(name or "（无名文件）", "只接受 .txt、.docx、.pdf 文件")
     if not stem or _RESERVED.match(stem) or stem.startswith("."):
         raise DocumentError(name or "（无名文件）", "文件名不合法")
-    return f"{stem[:120]}.{suffix.lower()}"
+    stem = stem.encode("utf-8")[:120].decode("utf-8", "ignore")  # file systems limit names to 255 bytes, not chars
+    return f"{stem}.{suffix.lower()}"

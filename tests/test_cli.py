@@ -46,7 +46,7 @@ def test_ingest_then_ask_then_status(workspace: Path) -> None:
 def test_ask_json_has_the_documented_fields() -> None:
     result = runner.invoke(app, ["ask", "到2025年，装配式建筑占城镇新建建筑的比例达到多少？", "--json"])
     assert result.exit_code == 0, result.output
-    answer = json.loads(result.output)
+    answer = json.loads(result.stdout)
     assert {"question", "intent", "answer", "not_found", "agencies", "targets", "citations"} <= set(answer)
     assert answer["targets"][0]["value"] == 50.0 and answer["targets"][0]["unit"] == "%"
     assert {"policy", "version", "chapter", "number", "title", "text"} <= set(answer["citations"][0])
