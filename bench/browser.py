@@ -67,16 +67,25 @@ def time_first_answer(app: Path, corpus_dir: Path, index_dir: Path, question: st
 
     Returns seconds from the ``streamlit run`` call to: server healthy, chat input shown, answer shown.
     """
-    from playwright.sync_api import sync_playwright
-
     port = _free_port()
     env = {**os.environ, "HF_HUB_OFFLINE": "1", "POLICY_ASSISTANT_CORPUS_DIR": str(corpus_dir),
            "POLICY_ASSISTANT_INDEX_DIR": str(index_dir)}
     cmd = [sys.executable, "-m", "streamlit", "run", str(app), "--server.headless=true", f"--server.port={port}",
            "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none"]
-    log = tempfile.TemporaryFile()
+    with tempfile.TemporaryFile() as log:
+        return _timed(cmd, app, env, port, log, question, expect, timeout)
+
+
+def _timed(cmd: list[str], app: Path, env: dict[str, str], port: int, log: Any, question: str, expect: str,
+           timeout: float) -> dict[str, Any]:
+    from playwright.sync_api import sync_playwright
+
     started = time.perf_counter()
     deadline = started + timeout
+
+    def remaining() -> float:
+        return max(1000.0, (deadline - time.perf_counter()) * 1000)
+
     proc = subprocess.Popen(cmd, cwd=app.parent, env=env, stdout=log, stderr=subprocess.STDOUT,
                             start_new_session=True)
     out: dict[str, Any] = {"port": port}
@@ -92,7 +101,6 @@ def time_first_answer(app: Path, corpus_dir: Path, index_dir: Path, question: st
             browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
             try:
                 page = browser.new_page()
-                remaining = lambda: max(1000.0, (deadline - time.perf_counter()) * 1000)  # noqa: E731
                 page.goto(f"http://127.0.0.1:{port}/", wait_until="domcontentloaded", timeout=remaining())
                 box = page.locator(CHAT_INPUT).first
                 box.wait_for(state="visible", timeout=remaining())
@@ -108,7 +116,6 @@ def time_first_answer(app: Path, corpus_dir: Path, index_dir: Path, question: st
     finally:
         _stop(proc)
         out["server_exit"] = proc.returncode
-        log.close()
     return out
 
 

