@@ -32,6 +32,7 @@ _TARGET = re.compile(
     r"程度|占比|占.{0,3}多|至少|不低于|上限|多快|压到|降到|提高到|降多少|下降|要求.{0,4}[几多]"
 )
 _YEAR = re.compile(r"(?<!比)(?<!\d)(20\d{2}|19\d{2})(?!\d)\s*年?")
+_PER_UNIT = re.compile(r"人均|户均|每人|每户|每平方米|每万平方米|每公里|单位面积|单位建筑面积")
 _REDUCE_CUE = re.compile(r"降|减少|压减|减排|少排|缩减")
 _FOLLOWUP_LEAD = re.compile(r"^(?:那|那么|那个|这个|这项|这些|该项|它|其|此|上述|还有|另外|再问)")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
@@ -99,6 +100,13 @@ def _unit_cues(question: str) -> list[tuple[str, ...]]:
                           "公里": ("公里", "千米"), **{c: count for c in count}}.get(word, (word,))
                 return [family]
     return [units for pattern, units in _UNIT_CUES if pattern.search(question)]
+
+
+def _states_rate(marker: str, target: Target) -> bool:
+    """Whether a target is a rate per what ``marker`` (人均, 每万平方米 …) names: in its words or its unit."""
+    unit = target.unit or ""
+    return marker in target.metric + target.quote or (marker.startswith("每") and f"/{marker[1:]}" in unit) \
+        or (marker.startswith("单位") and "/" in unit)
 
 
 def _topic(question: str) -> str:
@@ -355,6 +363,7 @@ class Assistant:
         topic = _topic(question)
         cues = _unit_cues(question)
         reduce = bool(_REDUCE_CUE.search(question))
+        per = _PER_UNIT.findall(question)  # 人均 / 每户 …: a rate, which a total does not answer
         pinned_item = self._item_of(previous) if followup and previous is not None else None
         best: tuple[float, Target, Task, Hit] | None = None
         for rank, hit in enumerate(hits[:3]):
@@ -363,6 +372,8 @@ class Assistant:
                     if years and target.year not in years:
                         continue
                     if cues and not any(target.unit in units for units in cues if target.unit):
+                        continue
+                    if per and not all(_states_rate(p, target) for p in per):
                         continue
                     lexical, dense = self._target_relevance(topic, target, hit)
                     stated = target.value is not None and f"{target.value:g}{target.unit or ''}" in question
