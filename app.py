@@ -61,16 +61,16 @@ def ready_index(engine: Engine) -> Index:
 
 
 # -------------------------------------------------------------------- chat
-def show_answer(turn: views.ChatTurn, titles: dict[tuple[str, str], str]) -> None:
+def show_answer(turn: views.ChatTurn, index: Index) -> None:
     if turn.answer is None:
         st.warning(turn.problem or "无法回答这个问题")
         return
     answer = turn.answer
     if answer.not_found:
-        st.warning(views.answer_markdown(answer), icon="🔎")
+        st.warning(views.answer_markdown(answer), icon=":material/search_off:")
     else:
-        st.success(views.answer_markdown(answer), icon="✅")
-    units = views.units_markdown(answer)
+        st.success(views.answer_markdown(answer), icon=":material/check_circle:")
+    units = views.units_markdown(answer, views.lead_inferred(index, answer))
     if units:
         st.markdown(units)
     targets = views.target_lines(answer)
@@ -83,20 +83,27 @@ def show_answer(turn: views.ChatTurn, titles: dict[tuple[str, str], str]) -> Non
             st.markdown("目标值：\n" + bullets)
     for warning in answer.warnings:
         st.caption(views.md_escape(warning))
-    found = views.sources(answer, titles)
-    if found:
-        st.caption("最相关的条款（文件没有直接回答，仅供参考）：" if answer.not_found
-                   else "来源（点开查看原文，黄色标出的是依据）：")
+    found = views.sources(answer, views.policy_titles(index))
+    if not found:
+        return
+    st.caption("最相关的条款（文件没有直接回答，仅供参考）：" if answer.not_found
+               else "来源（点开查看原文，黄色标出的是依据）：")
+    if len(found) <= 3:
         for source in found:
             with st.expander(views.md_escape(source.label)):
                 st.html(source.html)
+        return
+    with st.expander(f"{len(found)} 个条款的原文"):
+        for source in found:
+            st.markdown(f"**{views.md_escape(source.label)}**")
+            st.html(source.html)
 
 
-def show_turn(turn: views.ChatTurn, titles: dict[tuple[str, str], str]) -> None:
+def show_turn(turn: views.ChatTurn, index: Index) -> None:
     with st.chat_message("user"):
         st.markdown(views.md_escape(turn.question))
     with st.chat_message("assistant"):
-        show_answer(turn, titles)
+        show_answer(turn, index)
 
 
 def new_conversation() -> None:
@@ -120,16 +127,15 @@ def page_chat(engine: Engine, index: Index) -> None:
                 clicked = example
     prompt = st.chat_input("请输入问题，例如：某项任务由哪个部门牵头？", key="question")
     question = prompt if prompt is not None else clicked
-    titles = views.policy_titles(index)
     for turn in state.history:
-        show_turn(turn, titles)
+        show_turn(turn, index)
     if question is not None:
         with st.chat_message("user"):
             st.markdown(views.md_escape(question) if isinstance(question, str) else "（非文字输入）")
         with st.chat_message("assistant"):
             with st.spinner("正在查找原文……"):
                 turn = views.ask(engine, question, state.conversation)
-            show_answer(turn, titles)
+            show_answer(turn, index)
         state.history.append(turn)
     if state.history:
         st.button("开始新对话", key="new-conversation", on_click=new_conversation)
@@ -140,6 +146,11 @@ def download_row(tasks: list, stem: str, key: str) -> None:
     for column, item in zip(st.columns(3), views.downloads(tasks, stem)):
         column.download_button(item.label, item.data, file_name=item.file_name, mime=item.mime,
                                key=f"{key}-{item.file_name.rsplit('.', 1)[-1]}", on_click="ignore", width="stretch")
+
+
+def table_height(rows: int) -> int:
+    """Tall enough to show every row up to about twenty, then scroll."""
+    return min(38 + 35 * max(rows, 1), 760)
 
 
 def page_table(engine: Engine, index: Index) -> None:
@@ -159,14 +170,15 @@ def page_table(engine: Engine, index: Index) -> None:
     unit = left.selectbox("责任单位（牵头或配合）", [ALL, *views.unit_options(scoped)], key="filter-unit")
     chapter = middle.selectbox("章节", [ALL, *chapters], key="filter-chapter",
                                format_func=lambda c: chapters.get(c, c))
-    year = right.selectbox("目标年份", [ALL, *views.year_options(scoped)], key="filter-year")
+    year = right.selectbox("目标年份", [ALL, *map(str, views.year_options(scoped))], key="filter-year")
     has_target = last.checkbox("只看有量化目标的", key="filter-target")
     search = st.text_input("搜索", key="filter-search", placeholder="任务、单位、指标或原文中的词，多个词用空格分开")
     rows = views.filter_tasks(scoped, unit=None if unit == ALL else unit, chapter=None if chapter == ALL else chapter,
-                              year=None if year == ALL else int(year), has_target=has_target, search=search)
+                              year=None if year == ALL else int(year), has_target=has_target, search=search or "")
     st.caption(f"共 {len(scoped)} 项任务，当前显示 {len(rows)} 项。“按列序推定”表示原文没有写“牵头”，"
                "按所列第一家单位推定为牵头单位。")
-    st.dataframe(views.table_frame(rows, with_policy=len(policies) > 1), hide_index=True, width="stretch")
+    st.dataframe(views.table_frame(rows, with_policy=len(policies) > 1), hide_index=True, width="stretch",
+                 height=table_height(len(rows)))
     st.markdown("**下载当前显示的任务**")
     download_row(rows, "责任分工表", "download")
 
@@ -185,7 +197,8 @@ def page_units(engine: Engine, index: Index) -> None:
     second.metric("配合的任务", f"{len(view.co)} 项")
     third.metric("涉及的量化目标", f"{len(view.targets)} 项")
     st.subheader(f"牵头的任务（{len(view.lead)}）")
-    st.dataframe(views.unit_task_frame(view.lead, views.LEAD), hide_index=True, width="stretch")
+    st.dataframe(views.unit_task_frame(view.lead, views.LEAD), hide_index=True, width="stretch",
+                 height=table_height(len(view.lead)))
     st.subheader(f"配合的任务（{len(view.co)}）")
     st.dataframe(views.unit_task_frame(view.co, views.CO), hide_index=True, width="stretch")
     st.subheader("按年份的目标")
@@ -241,7 +254,7 @@ def page_corpus(engine: Engine, index: Index) -> None:
                "文件名形如“方案名_v2.txt”的，会作为同一政策的新版本收录。")
     state.setdefault("upload-round", 0)
     files = st.file_uploader("选择文件", type=list(views.UPLOAD_TYPES), accept_multiple_files=True,
-                             key=f"upload-{state['upload-round']}")
+                             key=f"upload-{state['upload-round']}", max_upload_size=engine.settings.max_upload_mb)
     if st.button("加入文件库并更新索引", type="primary", disabled=not files, key="ingest"):
         bar = st.progress(0.0, text="正在检查文件……")
 
@@ -252,8 +265,8 @@ def page_corpus(engine: Engine, index: Index) -> None:
         bar.empty()
         messages = [("error", line) for line in result.problems]
         if result.saved and result.report is not None:
-            messages.insert(0, ("success", f"已加入：{'、'.join(result.saved)}。索引已更新，共 {result.report.policies} "
-                                           "份政策；现在可以在“问答”中提问。"))
+            done = f"已加入：{'、'.join(result.saved)}。索引已更新，共 {result.report.policies} 份政策；现在可以在“问答”中提问。"
+            messages.insert(0, ("success", done))
         state["upload-messages"] = messages
         state["upload-round"] += 1
         st.rerun()
@@ -297,12 +310,17 @@ def page_diff(engine: Engine, index: Index) -> None:
     if old == new:
         st.info("请选择两个不同的版本。")
         return
-    frame = views.diff_frame(module, views.diff_versions(engine, module, policy, old, new))
+    result = views.diff_versions(engine, module, policy, old, new)
+    frame = views.diff_frame(module, result)
     if frame.empty:
         st.success("两个版本的任务、责任单位和目标没有差别。")
-    else:
-        st.caption(f"{old} → {new}：共 {len(frame)} 处变化")
-        st.dataframe(frame, hide_index=True, width="stretch")
+        return
+    st.caption(f"{old} → {new}：共 {len(frame)} 处变化（目标和责任单位的变化在前，单纯的重新编号在后）")
+    st.dataframe(frame, hide_index=True, width="stretch", height=table_height(len(frame)))
+    to_xlsx = getattr(module, "diff_xlsx", None)
+    if callable(to_xlsx):
+        st.download_button("下载对比结果 Excel", to_xlsx(result), file_name=f"{policy}_{old}_{new}_对比.xlsx",
+                           mime=views.XLSX_MIME, key="diff-download", on_click="ignore")
 
 
 PAGE_FUNCTIONS = {"问答": page_chat, "责任分工表": page_table, "单位视图": page_units, "图表": page_charts,

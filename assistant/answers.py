@@ -389,14 +389,14 @@ class Assistant:
                     if best is None or score > best[0]:
                         best = (score, target, task, hit)
         if intent == "deadline" and hits and (best is None or not years):
-            task = self._task_for(hits[0])
-            if task is not None and task.deadline and self._relevant(question, hits[0], followup):
-                cite = self._units_citation(task)
-                text = (f"完成时限：{task.deadline}\n依据：{self._source(task.policy, task.version, task.id, task.title)}"
+            row = self._task_for(hits[0])
+            if row is not None and row.deadline and self._relevant(question, hits[0], followup):
+                cite = self._units_citation(row)
+                text = (f"完成时限：{row.deadline}\n依据：{self._source(row.policy, row.version, row.id, row.title)}"
                         "（附件：任务分工表）")
-                return Answer(question=question, intent=intent, answer=text, agencies=task.agencies,
-                              lead_agency=task.lead_agency, citations=[c for c in [cite] if c], policy=task.policy,
-                              version=task.version), task
+                return Answer(question=question, intent=intent, answer=text, agencies=row.agencies,
+                              lead_agency=row.lead_agency, citations=[c for c in [cite] if c], policy=row.policy,
+                              version=row.version), row
         if best is None:
             if intent == "deadline":
                 dated = self._dated_sentence(question, hits, topic)

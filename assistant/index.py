@@ -180,7 +180,8 @@ def _previous_vectors(index_dir: Path, model_id: str) -> dict[str, np.ndarray]:
 
 
 def _sources(roots: list[Path]) -> dict[str, str]:
-    return {str(p.resolve()): _sha256_file(p) for p in find_policy_files(roots) if p.name != METADATA_FILE}
+    return {str(p.resolve()): _sha256_file(p) for p in find_policy_files(roots)
+            if p.name != METADATA_FILE and p.is_file()}
 
 
 def build_index(index_dir: Path, roots: list[Path], embedder: Embedder, progress: Progress | None = None,
@@ -303,7 +304,25 @@ def read_manifest(index_dir: Path) -> tuple[Path, dict[str, Any]]:
 
 def load_index(index_dir: Path, model_id: str | None = None, dim: int | None = None,
                check_corpus: bool = True) -> Index:
-    """Load and verify the live build. Raises IndexMissing / IndexCorrupt / IndexStale with the fix."""
+    """Load and verify the live build. Raises IndexMissing / IndexCorrupt / IndexStale with the fix.
+
+    An ingest in another process may make a new build live, and delete this one, while it is being read:
+    then the new live build is loaded instead.
+    """
+    for _ in range(3):
+        before = _current_build(Path(index_dir))
+        try:
+            return _load_live(index_dir, model_id, dim, check_corpus)
+        except (IndexCorrupt, OSError) as exc:
+            if _current_build(Path(index_dir)) != before:
+                continue  # replaced underneath: read the new one
+            if isinstance(exc, OSError):
+                raise IndexCorrupt(f"索引文件无法读取（{exc.strerror}）。请运行：policy-assistant ingest 重建") from exc
+            raise
+    raise IndexLocked("索引正在被反复重建，请稍后再试")
+
+
+def _load_live(index_dir: Path, model_id: str | None, dim: int | None, check_corpus: bool) -> Index:
     faiss = _faiss()
     build, manifest = read_manifest(Path(index_dir))
     for name in _FILES:

@@ -11,14 +11,13 @@ import types
 from pathlib import Path
 
 import pytest
+from conftest import DATA, QINGDAO
 from openpyxl import load_workbook
 
 from assistant import views
 from assistant.answers import Conversation
 from assistant.policies import read_policy
 from assistant.schema import Answer, Citation, Target, Task
-
-from conftest import DATA, QINGDAO
 
 HOUSING = "市住房城乡建设局"
 
@@ -72,10 +71,19 @@ def test_answer_parts() -> None:
     answer = _answer()
     assert views.answer_markdown(answer) == "2030年 里程 \\> 500公里  \n依据：二（一）"
     assert views.units_markdown(answer) == "责任单位：**市自然资源和规划局**（牵头）、市交通运输局"
-    assert views.target_lines(answer) == ["2030年 里程 > 500公里"]
     [source] = views.sources(answer, {("p", "v1"): "某某方案"})
     assert source.label == "某某方案 · 二（一） 构建格局"
     assert source.html.endswith("<br><mark>到2030年，里程突破500公里</mark>。</div>")
+
+
+def test_an_inferred_lead_is_marked_as_such(fake_engine) -> None:  # noqa: ANN001
+    inferred = fake_engine.ask("构建绿色发展空间格局由哪个部门牵头？")
+    assert views.lead_inferred(fake_engine.index(), inferred)
+    assert str(views.units_markdown(inferred, True)).startswith("责任单位：**市自然资源和规划局**（列第一，推定牵头）、")
+    stated = fake_engine.ask("加强组织领导和任务落实由哪个部门牵头？")
+    assert stated.lead_agency == "市住房城乡建设局"
+    assert not views.lead_inferred(fake_engine.index(), stated)
+    assert not views.lead_inferred(fake_engine.index(), _answer(citations=[]))
 
 
 def test_answer_without_units_and_a_later_version_label() -> None:
@@ -85,9 +93,14 @@ def test_answer_without_units_and_a_later_version_label() -> None:
     assert views.source_label(citation, {}) == "p（v2） · 二（一） 构建格局"
 
 
-def test_sources_are_capped() -> None:
-    answer = _answer(citations=_answer().citations * 12)
-    assert len(views.sources(answer)) == 10
+def test_an_agency_tasks_answer_does_not_repeat_the_unit() -> None:
+    assert views.units_markdown(_answer(intent="agency_tasks", agencies=["市交通运输局"], lead_agency=None)) is None
+
+
+def test_target_lines_leave_out_what_the_answer_states() -> None:
+    stated = _answer(answer="2030年 里程 > 500公里\n依据：二（一）")
+    assert views.target_lines(stated) == []
+    assert views.target_lines(_answer(answer="牵头单位：市自然资源和规划局")) == ["2030年 里程 > 500公里"]
 
 
 def test_ask_answers_and_follows_up(fake_engine) -> None:  # noqa: ANN001
@@ -148,7 +161,7 @@ def test_filter_tasks(tasks: list[Task]) -> None:
 
 def test_table_frame(tasks: list[Task]) -> None:
     frame = views.table_frame(tasks)
-    assert list(frame.columns) == ["编号", "任务", "牵头单位", "牵头单位依据", "配合/责任单位", "目标", "完成时限"]
+    assert list(frame.columns) == ["编号", "任务", "牵头单位", "牵头单位依据", "配合/责任单位", "目标"]
     assert len(frame) == 22
     row = frame.iloc[3].to_dict()
     assert row["编号"] == "二（一）"
@@ -158,6 +171,8 @@ def test_table_frame(tasks: list[Task]) -> None:
     assert "2030年 轨道交通运营总里程数 > 500公里" in row["目标"]
     assert list(views.table_frame(tasks[:1], with_policy=True).columns[:2]) == ["政策", "版本"]
     assert views.table_frame([]).empty
+    dated = tasks[3].model_copy(update={"deadline": "2025年底前"})
+    assert views.table_frame([dated])["完成时限"].tolist() == ["2025年底前"]
 
 
 def test_downloads_hold_the_rows(tasks: list[Task]) -> None:
@@ -279,11 +294,11 @@ def test_eval_report_absent(tmp_path: Path) -> None:
 
 
 def test_eval_report_with_changed_answers(tmp_path: Path) -> None:
-    (tmp_path / "report.md").write_text("# 问答回归评测报告\n", "utf-8")
+    (tmp_path / "report.md").write_text("# 问答回归评测报告\n\n## 答错的问题（0）\n#不是标题\n", "utf-8")
     changed = [{"id": "q1", "question": "谁牵头？", "was_correct": True, "now_correct": False, "old": "甲", "new": "乙"}]
     (tmp_path / "report.json").write_text(json.dumps({"comparison": {"changed": changed}}), "utf-8")
     view = views.eval_report(tmp_path)
-    assert view.markdown == "# 问答回归评测报告\n"
+    assert view.markdown == "### 问答回归评测报告\n\n#### 答错的问题（0）\n#不是标题\n"
     assert view.changed.to_dict("records") == [{"编号": "q1", "问题": "谁牵头？", "原先正确": True, "现在正确": False,
                                                 "原答案": "甲", "新答案": "乙"}]
 
@@ -328,3 +343,8 @@ def test_make_engine_uses_the_named_embedder(monkeypatch: pytest.MonkeyPatch, se
     monkeypatch.setattr(embeddings, "load_embedder", lambda name: fake_embedder if name == "fake" else None)
     engine = views.make_engine(settings.model_copy(update={"embedding_model": "fake"}))
     assert engine.embedder is fake_embedder
+
+
+def test_make_engine_refuses_a_missing_corpus_folder(tmp_path: Path, settings) -> None:  # noqa: ANN001
+    with pytest.raises(views.ConfigError, match="POLICY_ASSISTANT_CORPUS_DIR"):
+        views.make_engine(settings.model_copy(update={"corpus_dir": tmp_path / "missing"}))
