@@ -42,9 +42,9 @@ def shown_errors() -> Iterator[None]:
 
 
 @st.cache_resource(show_spinner=False)
-def engine_for(settings_json: str) -> Engine:
-    """One engine (model and index) per distinct settings, shared by every session."""
-    return views.make_engine(Settings.model_validate_json(settings_json))
+def engine_for(settings_key: str, _settings: Settings) -> Engine:
+    """One engine (model and index) per distinct settings, shared by every session; the key never holds secrets."""
+    return views.make_engine(_settings)
 
 
 def ready_index(engine: Engine) -> Index:
@@ -333,7 +333,7 @@ def main() -> None:
     page = st.sidebar.radio("功能", PAGES, key="page")
     with shown_errors():
         settings = load_settings()
-        engine = engine_for(settings.model_dump_json())
+        engine = engine_for(settings.model_dump_json(exclude={"llm_api_key"}), settings)
         index = ready_index(engine)
         st.sidebar.caption(f"已收录 {len(index.policies)} 份政策文件、{len(views.latest_tasks(index))} 项任务")
         if not index.policies:

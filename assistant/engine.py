@@ -13,12 +13,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .answers import Assistant, Conversation
+from .answers import Assistant, Conversation, clean_question
 from .embeddings import Embedder, load_embedder
 from .errors import DocumentError, IndexCorrupt, IndexMissing, IndexStale, IndexUnusable
 from .index import BuildReport, Index, Progress, build_index, load_index, read_manifest, stale_reasons
 from .loading import SUPPORTED, find_policy_files, load_bytes
-from .policies import Corpus, parse_raw, read_corpus
+from .policies import Corpus, identify, parse_raw, read_corpus
 from .schema import Answer
 from .settings import Settings
 
@@ -131,6 +131,7 @@ class Engine:
 
     def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,
             version: str | None = None) -> Answer:
+        clean_question(question, self.settings.max_question_chars)  # refused before any index is loaded or built
         return self.assistant().ask(question, conversation, policy, version)
 
     def corpus(self) -> Corpus:
@@ -168,10 +169,24 @@ class Engine:
         target = (corpus_dir / safe).resolve()
         if target.parent != corpus_dir:
             raise DocumentError(name, "文件名不合法")
+        target = _next_version(target, data)
         tmp = target.with_name(f".{target.name}.upload")
         tmp.write_bytes(data)
         tmp.replace(target)
         return target
+
+
+def _next_version(target: Path, data: bytes) -> Path:
+    """Where an upload goes: its own name, or — when a different file of that name exists — the next
+    free version of that policy (plan.txt, then plan_v2.txt, plan_v3.txt …); an identical file is left as it is."""
+    if not target.exists() or target.read_bytes() == data:
+        return target
+    policy, _, _ = identify(target)
+    for number in range(2, 1000):
+        candidate = target.with_name(f"{policy}_v{number}{target.suffix}")
+        if not candidate.exists() or candidate.read_bytes() == data:
+            return candidate
+    raise DocumentError(target.name, "同名文件的版本过多")
 
 
 def safe_filename(name: str) -> str:

@@ -20,14 +20,28 @@ from .schema import Answer
 PRIMARY = "accuracy"
 
 
+_GOLD = {"agencies": "agencies", "target": "target", "deadline": "target", "agency_tasks": "items"}
+
+
 def load_questions(path: Path) -> list[dict[str, Any]]:
+    """The question set; a line that is not a question with its gold answer is refused with its number."""
+    try:
+        text = Path(path).read_text("utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyAssistantError(f"无法读取问题集 {path}（文件不存在或不是 UTF-8 文本）") from exc
     questions = []
-    for number, line in enumerate(Path(path).read_text("utf-8").splitlines(), start=1):
+    for number, line in enumerate(text.splitlines(), start=1):
         if line.strip():
             try:
-                questions.append(json.loads(line))
+                record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise PolicyAssistantError(f"{path} 第 {number} 行不是合法 JSON：{exc.msg}") from exc
+            gold = _GOLD.get(str(record.get("intent"))) if isinstance(record, dict) else None
+            missing = [k for k in ("question", "intent", gold) if k and k not in record] \
+                if isinstance(record, dict) else ["question"]
+            if missing:
+                raise PolicyAssistantError(f"{path} 第 {number} 行缺少字段：{'、'.join(missing)}")
+            questions.append(record)
     return questions
 
 

@@ -18,6 +18,7 @@ from .errors import DependencyMissing, DocumentError, EncodingError, NotAPolicy,
 
 SUPPORTED = (".txt", ".docx", ".pdf")
 _CONTROL = re.compile(r"[\x00-\x08\x0e-\x1f\x7f]")  # C0 controls other than \t \n \v \f \r: never policy text
+_NOT_TEXT = ((b"%PDF", " PDF"), (b"PK\x03\x04", " Word（.docx）或压缩包"), (b"\xd0\xcf\x11\xe0", "旧版 Word（.doc）"))
 _PLAUSIBLE = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef\u2000-\u206f\s\x20-\x7e·—…“”‘’《》〔〕①-⑳\u00a0-\u00ff]")
 
 
@@ -122,6 +123,9 @@ def load_bytes(data: bytes, name: str, max_bytes: int = 50 * 1024 * 1024) -> Raw
     if len(data) > max_bytes:
         raise DocumentError(name, f"文件过大（{len(data) / 1e6:.1f} MB，上限 {max_bytes / 1e6:.0f} MB）")
     if suffix == ".txt":
+        for magic, kind in _NOT_TEXT:
+            if data.lstrip()[:8].startswith(magic):
+                raise DocumentError(name, f"文件内容是{kind}，不是纯文本，请改用正确的扩展名")
         text, encoding = decode_text(data, name)
     elif suffix == ".docx":
         if not data.startswith(b"PK"):

@@ -72,3 +72,15 @@ def test_answers_and_eval_follow_the_revision(tmp_path: Path) -> None:
     assert (old.targets[0].value, old.version, old.citations[0].version) == (50.0, "v1", "v1")
     assert asked_old.targets[0].value == 50.0 and "v1 版" in asked_old.answer
     assert new.citations[0].item_id == "四（十四）" and old.citations[0].item_id == "四（十三）"
+
+
+def test_uploading_a_changed_file_of_the_same_name_adds_a_version(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    engine = Engine(Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), FakeEmbedder())
+    original = QINGDAO.read_bytes()
+    first = engine.save_upload(QINGDAO.name, original)
+    assert engine.save_upload(QINGDAO.name, original) == first  # the same file again changes nothing
+    second = engine.save_upload(QINGDAO.name, V2.read_bytes())
+    assert second.name == "qingdao_urban_rural_carbon_peak_v2.txt" and first.read_bytes() == original
+    engine.ingest()
+    assert engine.ask("装配式建筑占城镇新建建筑的比例到2025年要达到多少？").targets[0].value == 55.0

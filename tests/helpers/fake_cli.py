@@ -13,10 +13,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from conftest import FakeEmbedder  # noqa: E402
+from conftest import FakeEmbedder
 
-import assistant.engine  # noqa: E402
-from assistant.cli import app  # noqa: E402
+import assistant.engine
+from assistant.cli import app
 
 _load = assistant.engine.load_embedder
 
