@@ -17,12 +17,12 @@ from .agencies import canonical
 from .embeddings import Embedder
 from .errors import QuestionError
 from .exports import describe_target
-from .hits import Retriever, retrieval_query, strip_question_words
+from .hits import Retriever, policy_terms, retrieval_query, strip_question_words
 from .index import Index
 from .schema import Answer, Citation, Hit, Intent, Target, Task
 
 _AGENCY_TASKS = re.compile(
-    r"(?:负责|牵头|承担|参与|配合|涉及|有)(?:了)?(?:哪些|什么|几项|多少项)|(?:哪些|哪几|什么|多少)(?:项|件|个|方面)?"
+    r"(?:负责|牵头|承担|参与|配合|涉及|有)(?:了)?(?:哪些|哪几|什么|几项|多少项)|(?:哪些|哪几|什么|多少)(?:项|件|个|方面)?"
     r"(?:任务|工作|事|活|职责|块)|干(?:些)?(?:什么|啥)|分到|头上|出哪些力|的任务|任务清单"
 )
 _AGENCIES = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|哪家|哪几家|哪几个部门|哪个局|牵头|负责单位|责任单位|配合单位|归.{0,2}管|主管|由谁|什么部门|什么单位|责任部门")
@@ -102,6 +102,11 @@ def _unit_cues(question: str) -> list[tuple[str, ...]]:
     return [units for pattern, units in _UNIT_CUES if pattern.search(question)]
 
 
+def _unit_in(unit: str | None, family: tuple[str, ...]) -> bool:
+    """Whether a target's unit is of an asked family; a rate (公里/平方公里) counts by its numerator."""
+    return bool(unit) and (unit in family or (unit or "").split("/")[0] in family)
+
+
 def _states_rate(marker: str, target: Target) -> bool:
     """Whether a target is a rate per what ``marker`` (人均, 每万平方米 …) names: in its words or its unit."""
     unit = target.unit or ""
@@ -112,6 +117,20 @@ def _states_rate(marker: str, target: Target) -> bool:
 def _topic(question: str) -> str:
     """What a question is about: without question words, years and units."""
     return _UNIT_WORDS.sub("", retrieval_query(_YEAR.sub("", question)))
+
+
+_CN_TENTHS = {"一": 10, "二": 20, "两": 20, "三": 30, "四": 40, "五": 50, "六": 60, "七": 70, "八": 80, "九": 90}
+
+
+def _stated_quantities(question: str) -> set[tuple[float, str]]:
+    """Values a question states: 500公里, 45%, 七成 (70%), 百分之六十 (60%), 一半 (50%)."""
+    found = {(float(v), u) for v, u in re.findall(r"(\d+(?:\.\d+)?)\s*(%|公里|万平方米|亿平方米|平方米|个|米|吨|家|处)",
+                                                 question)}
+    found |= {(float(_CN_TENTHS[c]), "%") for c in re.findall(r"([一二两三四五六七八九])成", question)}
+    found |= {(float(v), "%") for v in re.findall(r"百分之(\d+(?:\.\d+)?)", question)}
+    if "一半" in question:
+        found.add((50.0, "%"))
+    return found
 
 
 def _bare(name: str) -> str:
@@ -361,6 +380,8 @@ class Assistant:
                        previous: Turn | None) -> tuple[Answer, Task | None]:
         years = [int(y) for y in _YEAR.findall(question)]
         topic = _topic(question)
+        terms = " ".join(policy_terms(topic))
+        stated_values = _stated_quantities(question)
         cues = _unit_cues(question)
         reduce = bool(_REDUCE_CUE.search(question))
         per = _PER_UNIT.findall(question)  # 人均 / 每户 …: a rate, which a total does not answer
@@ -371,12 +392,14 @@ class Assistant:
                 for target in task.targets:
                     if years and target.year not in years:
                         continue
-                    if cues and not any(target.unit in units for units in cues if target.unit):
+                    if cues and not any(_unit_in(target.unit, units) for units in cues):
                         continue
                     if per and not all(_states_rate(p, target) for p in per):
                         continue
                     lexical, dense = self._target_relevance(topic, target, hit)
-                    stated = target.value is not None and f"{target.value:g}{target.unit or ''}" in question
+                    if terms:
+                        lexical = max(lexical, 0.9 * self._coverage(terms, target.metric + target.quote))
+                    stated = target.value is not None and (target.value, target.unit) in stated_values
                     pinned = pinned_item is not None and hit.item_id == pinned_item
                     if not (lexical >= self.min_target_relevance or dense >= self.strong_dense or stated or pinned):
                         continue
@@ -397,11 +420,11 @@ class Assistant:
                 return Answer(question=question, intent=intent, answer=text, agencies=row.agencies,
                               lead_agency=row.lead_agency, citations=[c for c in [cite] if c], policy=row.policy,
                               version=row.version), row
+        if intent == "deadline" and not stated_values:
+            dated = self._dated_sentence(question, hits, topic, terms, floor=best[0] if best else None)
+            if dated is not None:
+                return dated
         if best is None:
-            if intent == "deadline":
-                dated = self._dated_sentence(question, hits, topic)
-                if dated is not None:
-                    return dated
             what = f"{years[0]}年的这项量化目标" if years else "这一量化目标"
             return self._not_found(question, intent, what, hits), None
         _, target, task, hit = best
@@ -444,19 +467,32 @@ class Assistant:
         dense = max((sim for c, sim in zip(hit.chunks, hit.chunk_dense) if target.quote in c.sentence), default=0.0)
         return lexical, dense
 
-    def _dated_sentence(self, question: str, hits: list[Hit], topic: str) -> tuple[Answer, Task | None] | None:
-        """For 'when' questions without a numeric target: the best sentence that carries a date."""
-        for hit in hits[:2]:
-            for chunk in hit.chunks:
-                m = _DATED.search(chunk.sentence)
-                if m and _overlap(topic, chunk.sentence) >= 0.3:
-                    cite = self._citation(hit.policy, hit.version, hit.item_id, chunk.sentence)
-                    text = (f"{m.group()}。\n原文：“{chunk.sentence}”\n"
-                            f"依据：{self._source(hit.policy, hit.version, hit.item_id, self._title(hit))}")
-                    return Answer(question=question, intent="deadline", answer=text,
-                                  citations=[c for c in [cite] if c], policy=hit.policy,
-                                  version=hit.version), self._task_for(hit)
-        return None
+    def _dated_sentence(self, question: str, hits: list[Hit], topic: str, terms: str,
+                        floor: float | None) -> tuple[Answer, Task | None] | None:
+        """For 'when' questions: the best-matching sentence that carries a date (每年10月底前, 2000年底前),
+        when it matches the question better than any target does (``floor``)."""
+        best: tuple[float, str, Hit] | None = None
+        for rank, hit in enumerate(hits[:3]):
+            for chunk, dense in zip(hit.chunks, hit.chunk_dense):
+                if not _DATED.search(chunk.sentence):
+                    continue
+                lexical = self._coverage(topic, chunk.sentence)
+                if terms:
+                    lexical = max(lexical, 0.9 * self._coverage(terms, chunk.sentence))
+                if lexical < self.min_target_relevance and dense < self.strong_dense:
+                    continue
+                score = lexical + 2 * max(0.0, dense - 0.85) - 0.15 * rank
+                if best is None or score > best[0]:
+                    best = (score, chunk.sentence, hit)
+        if best is None or (floor is not None and best[0] <= floor + 0.1):
+            return None
+        _, sentence, hit = best
+        m = _DATED.search(sentence)
+        cite = self._citation(hit.policy, hit.version, hit.item_id, sentence)
+        text = (f"{m.group() if m else ''}。\n原文：“{sentence}”\n"
+                f"依据：{self._source(hit.policy, hit.version, hit.item_id, self._title(hit))}")
+        return Answer(question=question, intent="deadline", answer=text, citations=[c for c in [cite] if c],
+                      policy=hit.policy, version=hit.version), self._task_for(hit)
 
     def _general_answer(self, question: str, hits: list[Hit], followup: bool) -> tuple[Answer, Task | None]:
         hit = hits[0]

@@ -8,7 +8,10 @@ Question words (谁负责 / 多少 / 哪年 …) are removed before searching; t
 
 from __future__ import annotations
 
+import json
 import re
+from functools import lru_cache
+from importlib import resources
 
 import numpy as np
 
@@ -21,6 +24,24 @@ _QUESTION_WORDS = re.compile(
     r"(?:由)?(?:谁|哪个部门|哪些部门|哪几个部门|哪家单位|哪些单位|哪个单位|哪几家|什么部门)(?:来)?(?:负责|牵头|主管|管|推|抓|干)?"
     r"|是(?:什么|多少)|(?:要)?达到多少|多少|什么时候|何时|哪一?年|吗|呢|[？?！!]|是谁|负责单位|责任单位|牵头单位"
 )
+
+
+@lru_cache(maxsize=1)
+def _synonyms() -> tuple[tuple[str, tuple[str, ...]], ...]:
+    data = json.loads(resources.files("assistant").joinpath("data/synonyms.json").read_text("utf-8"))
+    return tuple(sorted(((k, tuple(v)) for k, v in data["terms"].items()), key=lambda kv: -len(kv[0])))
+
+
+def policy_terms(query: str) -> list[str]:
+    """The policy terms for the colloquial words in a query (地铁 → 轨道交通)."""
+    extra = [term for word, terms in _synonyms() if word in query for term in terms if term not in query]
+    return list(dict.fromkeys(extra))
+
+
+def expand_query(query: str) -> str:
+    """The query plus the policy terms for the colloquial words in it, for lexical search."""
+    extra = policy_terms(query)
+    return query + (" " + " ".join(extra) if extra else "")
 
 
 def strip_question_words(question: str) -> str:
@@ -37,8 +58,9 @@ def retrieval_query(question: str) -> str:
 class Retriever:
     """Searches one loaded index with one embedder; read-only, so safe to share between threads."""
 
-    def __init__(self, index: Index, embedder: Embedder, alpha: float = ALPHA) -> None:
+    def __init__(self, index: Index, embedder: Embedder, alpha: float = ALPHA, expand: bool = True) -> None:
         self.index = index
+        self.expand = expand
         self.embedder = embedder
         self.alpha = alpha
         chunks = index.chunks
@@ -70,7 +92,7 @@ class Retriever:
             return []
         query = retrieval_query(question)
         dense = self._matrix @ self.embedder.embed_queries([query])[0]
-        lexical = self.index.lexical.scores(query)
+        lexical = self.index.lexical.scores(expand_query(query) if self.expand else query)
         n = len(self._groups)
         item_dense = np.full(n, -np.inf, dtype=np.float64)
         item_lexical = np.zeros(n, dtype=np.float64)
