@@ -189,6 +189,9 @@ class Assistant:
         self._idf = {ch: math.log(n / (df + 0.5)) for ch, df in document_frequency.items()}
         self._idf_max = math.log(n / 0.5)
         self._agencies = sorted({a for t in index.tasks for a in t.agencies}, key=len, reverse=True)
+        self._versions: dict[str, list[str]] = {}
+        for info in index.policies:
+            self._versions.setdefault(info.policy, []).append(info.version)
 
     # ----------------------------------------------------------------- public
     def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,
@@ -251,7 +254,7 @@ class Assistant:
         policies = [policy] if policy else list(latest)
         scope = set()
         for pid in policies:
-            versions = [p.version for p in self.index.policies if p.policy == pid]
+            versions = self._versions.get(pid, [])
             chosen = version if version in versions else self._version_in(question, pid, versions)
             scope.add((pid, chosen or latest.get(pid, "")))
         return scope
@@ -338,7 +341,7 @@ class Assistant:
 
     def _source(self, policy: str, version: str, item_id: str, title: str) -> str:
         """依据 line: item and title, plus the policy version when the index holds several."""
-        versions = {p.version for p in self.index.policies if p.policy == policy}
+        versions = self._versions.get(policy, [])
         info = self.index.info(policy, version)
         name = f"《{info.title}》" if info and info.title and len(self.index.latest_versions()) > 1 else ""
         return f"{name}{item_id}{title}" + (f"（{version} 版）" if len(versions) > 1 else "")
@@ -445,8 +448,7 @@ class Assistant:
                       citations=[c for c in [cite] if c], policy=task.policy, version=task.version), task
 
     def _item_tasks(self, hit: Hit) -> list[Task]:
-        return [t for t in self.index.tasks if t.policy == hit.policy and t.version == hit.version
-                and (t.id == hit.item_id or t.parent == hit.item_id)]
+        return self.index.item_tasks(hit.policy, hit.version, hit.item_id)
 
     def _item_of(self, turn: Turn | None) -> str | None:
         if turn is None:

@@ -99,23 +99,36 @@ class Index:
     def model_id(self) -> str:
         return str(self.manifest["model_id"])
 
-    def latest_versions(self) -> dict[str, str]:
-        """policy id → its latest version."""
+    def __post_init__(self) -> None:
         from .policies import version_key
 
         latest: dict[str, PolicyInfo] = {}
         for info in sorted(self.policies, key=lambda p: version_key(p.version, p.date)):
             latest[info.policy] = info
-        return {k: v.version for k, v in latest.items()}
+        self._latest = {k: v.version for k, v in latest.items()}
+        self._infos = {(p.policy, p.version): p for p in self.policies}
+        self._clauses = {(policy, version, c.id): c for (policy, version), cs in self.clauses.items() for c in cs}
+        self._tasks = {(t.policy, t.version, t.id): t for t in self.tasks}
+        self._item_tasks: dict[tuple[str, str, str], list[Task]] = {}
+        for t in self.tasks:
+            self._item_tasks.setdefault((t.policy, t.version, t.parent or t.id), []).append(t)
+
+    def latest_versions(self) -> dict[str, str]:
+        """policy id → its latest version."""
+        return dict(self._latest)
 
     def clause(self, policy: str, version: str, clause_id: str) -> Clause | None:
-        return next((c for c in self.clauses.get((policy, version), []) if c.id == clause_id), None)
+        return self._clauses.get((policy, version, clause_id))
 
     def task(self, policy: str, version: str, task_id: str) -> Task | None:
-        return next((t for t in self.tasks if t.policy == policy and t.version == version and t.id == task_id), None)
+        return self._tasks.get((policy, version, task_id))
+
+    def item_tasks(self, policy: str, version: str, item_id: str) -> list[Task]:
+        """The task row of an item and the rows of its sub-items."""
+        return list(self._item_tasks.get((policy, version, item_id), []))
 
     def info(self, policy: str, version: str) -> PolicyInfo | None:
-        return next((p for p in self.policies if p.policy == policy and p.version == version), None)
+        return self._infos.get((policy, version))
 
 
 @dataclass
