@@ -8,10 +8,12 @@ Question words (谁负责 / 多少 / 哪年 …) are removed before searching; t
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import numpy as np
 
@@ -42,6 +44,14 @@ def expand_query(query: str) -> str:
     """The query plus the policy terms for the colloquial words in it, for lexical search."""
     extra = policy_terms(query)
     return query + (" " + " ".join(extra) if extra else "")
+
+
+def _one_blas_thread() -> Any:
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:  # pragma: no cover - a declared dependency
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 def strip_question_words(question: str) -> str:
@@ -91,7 +101,9 @@ class Retriever:
         if not mask.any():
             return []
         query = retrieval_query(question)
-        dense = self._matrix @ self.embedder.embed_queries([query])[0]
+        vector = self.embedder.embed_queries([query])[0]
+        with _one_blas_thread():  # idle BLAS threads spinning after a large product slow the next query's encoder
+            dense = self._matrix @ vector
         lexical = self.index.lexical.scores(expand_query(query) if self.expand else query)
         n = len(self._groups)
         item_dense = np.full(n, -np.inf, dtype=np.float64)
