@@ -13,68 +13,32 @@ import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from .agencies import canonical
 from .embeddings import Embedder
-from .errors import QuestionError
 from .exports import describe_target
-from .hits import Retriever, policy_terms, retrieval_query, strip_question_words
+from .hits import Retriever, policy_terms, strip_question_words
 from .index import Index
-from .schema import Answer, Citation, Hit, Intent, Target, Task
+from .questions import YEAR as _YEAR
+from .questions import Catalog, clean_question, understand
+from .questions import topic as topic_of
+from .schema import Answer, Citation, Hit, Intent, Query, Target, Task
 
-_AGENCY_TASKS = re.compile(
-    r"(?:负责|牵头|承担|参与|配合|涉及|有)(?:了)?(?:哪些|哪几|什么|几项|多少项)|(?:哪些|哪几|什么|多少)(?:项|件|个|方面)?"
-    r"(?:任务|工作|事|活|职责|块)|干(?:些)?(?:什么|啥)|分到|头上|出哪些力|的任务|任务清单"
-)
-_AGENCIES = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|哪家|哪几家|哪几个部门|哪个局|牵头|负责单位|责任单位|配合单位|归.{0,2}管|主管|由谁|什么部门|什么单位|责任部门")
-_DEADLINE = re.compile(r"什么时候|何时|哪年|哪一年|期限|时限|截止|啥时候|几几年|多久|完成时间|什么时间|奔着.{0,4}年|哪个年份|目标年份|年份")
-_TARGET = re.compile(
-    r"目标|多少|比例|达到|多长|多大|多高|多密|多远|多宽|最宽|最高|最低|最多|最少|(?<!哪)几[个家座所处条项成]|百分之|指标|"
-    r"程度|占比|占.{0,3}多|至少|不低于|上限|多快|压到|降到|提高到|降多少|下降|要求.{0,4}[几多]"
-)
-_YEAR = re.compile(r"(?<!比)(?<!\d)(20\d{2}|19\d{2})(?!\d)\s*年?")
+__all__ = ["Assistant", "Conversation", "clean_question"]
+
 _PER_UNIT = re.compile(r"人均|户均|每人|每户|每平方米|每万平方米|每公里|单位面积|单位建筑面积")
 _REDUCE_CUE = re.compile(r"降|减少|压减|减排|少排|缩减")
 _FOLLOWUP_LEAD = re.compile(r"^(?:那|那么|那个|这个|这项|这些|该项|它|其|此|上述|还有|另外|再问)")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 _UNIT_CUES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"多长|多远|公里|里程|长度|千米"), ("公里", "千米", "米")),
     (re.compile(r"多宽|宽度|多少米"), ("米",)),
     (re.compile(r"多密|密度"), ("公里/平方公里",)),
     (re.compile(r"面积|平方米|多大面积|多少平"), ("平方米", "万平方米", "亿平方米", "平方公里")),
-    (re.compile(r"比例|率|百分之|占比|占.{0,3}多|几成|百分点|%|多大一块"), ("%", "百分点")),
+    (re.compile(r"比例|率|百分之|占比|占.{0,3}多|几成|百分点|%|多大一块"), ("%", "百分点", "个百分点")),
     (re.compile(r"(?<!哪)几个|多少个|多少家|几家|多少座|多少处|几座|几处|几所"), ("个", "家", "座", "处", "所")),
     (re.compile(r"几条|多少条|线路"), ("条",)),
     (re.compile(r"排放量|多少吨|万吨|每万平方米"), ("吨/万平方米", "吨", "万吨")),
     (re.compile(r"兆瓦|千瓦|装机"), ("千瓦", "兆瓦", "万千瓦")),
     (re.compile(r"多少钱|资金|预算|投资额|票价|价格|补贴|奖励|奖补|补助|多少元|万元|亿元"), ("元", "万元", "亿元")),
 ]
-
-
-def clean_question(question: object, max_chars: int) -> str:
-    """The question as text, without control characters; raises QuestionError with a plain message."""
-    if not isinstance(question, str):
-        raise QuestionError("问题必须是文字")
-    text = unicodedata.normalize("NFKC", _CONTROL.sub("", question)).strip()
-    if not text:
-        raise QuestionError("请输入问题")
-    if len(text) > max_chars:
-        raise QuestionError(f"问题太长（{len(text)} 字），请精简到 {max_chars} 字以内")
-    if not re.search(r"[\u4e00-\u9fffA-Za-z0-9]", text):
-        raise QuestionError("问题里没有可识别的文字，请用中文描述要查询的内容")
-    return text
-
-
-def detect_intent(question: str, known_agency: str | None = None) -> Intent:
-    """What is asked: agency_tasks, agencies, deadline, target or general."""
-    if known_agency and _AGENCY_TASKS.search(question):
-        return "agency_tasks"
-    if _AGENCIES.search(question):
-        return "agencies"
-    if _DEADLINE.search(question):
-        return "deadline"
-    if _TARGET.search(question):
-        return "target"
-    return "general"
 
 
 _DATED = re.compile(r"(?:每年|每季度|每月|\d{4}年)\d{0,2}月?(?:底|末|中旬|上旬|下旬)?(?:前|以前)|\d{4}年(?:底|末)?前")
@@ -114,11 +78,6 @@ def _states_rate(marker: str, target: Target) -> bool:
         or (marker.startswith("单位") and "/" in unit)
 
 
-def _topic(question: str) -> str:
-    """What a question is about: without question words, years and units."""
-    return _UNIT_WORDS.sub("", retrieval_query(_YEAR.sub("", question)))
-
-
 _CN_TENTHS = {"一": 10, "二": 20, "两": 20, "三": 30, "四": 40, "五": 50, "六": 60, "七": 70, "八": 80, "九": 90}
 
 
@@ -131,11 +90,6 @@ def _stated_quantities(question: str) -> set[tuple[float, str]]:
     if "一半" in question:
         found.add((50.0, "%"))
     return found
-
-
-def _bare(name: str) -> str:
-    """An agency name without its 市/区/县 prefix or the city's name before it."""
-    return re.sub(r"^(?:[\u4e00-\u9fff]{2,4}?市(?![场政委直]))?(?:[市区县省](?![场政]))?", "", name) or name
 
 
 def _bigrams(text: str) -> set[str]:
@@ -188,25 +142,34 @@ class Assistant:
         n = len(index.chunks) + 1
         self._idf = {ch: math.log(n / (df + 0.5)) for ch, df in document_frequency.items()}
         self._idf_max = math.log(n / 0.5)
-        self._agencies = sorted({a for t in index.tasks for a in t.agencies}, key=len, reverse=True)
         self._versions: dict[str, list[str]] = {}
         for info in index.policies:
             self._versions.setdefault(info.policy, []).append(info.version)
+        latest = index.latest_versions()
+        self.catalog = Catalog(records=[i.record for i in index.policies if i.record and latest.get(i.policy) == i.version],
+                               units=[a for t in index.tasks for a in t.agencies])
 
     # ----------------------------------------------------------------- public
     def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,
             version: str | None = None) -> Answer:
         """Answer one question; ``conversation`` (if given) supplies and records context for follow-ups."""
         text = clean_question(question, self.max_question_chars)
-        agency = self.find_agency(text)
-        intent = detect_intent(text, agency)
-        scope = self._scope(text, policy, version)
+        query = understand(text, self.catalog)
         previous = conversation.last if conversation else None
-        followup = previous is not None and self._is_followup(text, agency)
+        followup = previous is not None and self._is_followup(text, bool(query.units))
+        intent = query.intent
         if followup and previous is not None and intent == "general":
             intent = previous.intent if previous.intent != "agency_tasks" else "general"
-        if intent == "agency_tasks" and agency:
-            answer = self._agency_tasks(text, agency, scope)
+        if query.unknown_places and not policy and not followup:
+            answer = self._no_such_plan(query)
+            self._record(conversation, text, answer, None)
+            return answer
+        policies = [policy] if policy else query.policies
+        if not policies and followup and previous is not None and previous.policy:
+            policies = [previous.policy]
+        scope = self._scope(text, policies, version, query.old_version)
+        if intent == "agency_tasks" and query.units:
+            answer = self._agency_tasks(text, query.units, scope)
             self._record(conversation, text, answer, None)
             return answer
         hits = self.retriever.search(text, k=5, scope=scope)
@@ -228,38 +191,27 @@ class Assistant:
         self._record(conversation, text, answer, task)
         return answer
 
-    def find_agency(self, question: str) -> str | None:
-        """The agency a question names, as its canonical name in the corpus (住建局 → 市住房城乡建设局)."""
-        for name in self._agencies:
-            if name in question:
-                return name
-        best: tuple[float, str] | None = None
-        for m in re.finditer(r"[\u4e00-\u9fff]{1,12}?(?:局|委|办|厅|中心|集团|公司)", question):
-            for start in range(m.start(), m.end() - 1):
-                bare = _bare(canonical(question[start:m.end()]))
-                if len(bare) < 2:
-                    continue
-                for name in self._agencies:
-                    known = _bare(name)
-                    if known[-1] != bare[-1]:
-                        continue
-                    ratio = SequenceMatcher(None, bare, known).ratio()
-                    if (known.endswith(bare) or ratio >= 0.7) and (best is None or ratio > best[0]):
-                        best = (ratio, name)
-        return best[1] if best else None
+    def understand(self, question: str) -> Query:
+        """The typed reading of a cleaned question against the loaded plans."""
+        return understand(question, self.catalog)
+
+    def _no_such_plan(self, query: Query) -> Answer:
+        loaded = "、".join(f"《{r.title}》" for r in self.catalog.records) or "（无）"
+        return Answer(question=query.text, intent=query.intent, not_found=True,
+                      answer=f"已收录的文件中没有{'、'.join(query.unknown_places)}的方案。已收录：{loaded}。")
 
     # ---------------------------------------------------------------- helpers
-    def _scope(self, question: str, policy: str | None, version: str | None) -> set[tuple[str, str]]:
+    def _scope(self, question: str, policies: list[str], version: str | None,
+               old_version: bool = False) -> set[tuple[str, str]]:
         latest = self.index.latest_versions()
-        policies = [policy] if policy else list(latest)
         scope = set()
-        for pid in policies:
+        for pid in [p for p in policies if p in latest] or list(latest):
             versions = self._versions.get(pid, [])
-            chosen = version if version in versions else self._version_in(question, pid, versions)
+            chosen = version if version in versions else self._version_in(question, pid, versions, old_version)
             scope.add((pid, chosen or latest.get(pid, "")))
         return scope
 
-    def _version_in(self, question: str, policy: str, versions: list[str]) -> str | None:
+    def _version_in(self, question: str, policy: str, versions: list[str], old_version: bool) -> str | None:
         from .policies import version_key
 
         for v in sorted(versions, key=len, reverse=True):
@@ -270,14 +222,14 @@ class Assistant:
             label = f"v{m.group(1) or m.group(2)}"
             if label in versions:
                 return label
-        if re.search(r"旧版|原版|老版|修订前|上一版|之前的版本|原来的版本|原方案|修改前", question):
+        if old_version:
             infos = sorted((p for p in self.index.policies if p.policy == policy),
                            key=lambda p: version_key(p.version, p.date))
             if len(infos) >= 2:
                 return infos[-2].version
         return None
 
-    def _is_followup(self, question: str, agency: str | None) -> bool:
+    def _is_followup(self, question: str, names_unit: bool) -> bool:
         content = _YEAR.sub("", strip_question_words(question))
         content = re.sub(r"[那么这个些该它其此呢吗的要是还有项条件时候年底前后能可以]", "", content)
         content = re.sub(r"[^\u4e00-\u9fffA-Za-z0-9]", "", content)
@@ -327,7 +279,7 @@ class Assistant:
         """Whether the best item is about what is asked at all (else: the document does not say)."""
         if followup:
             return True
-        topic = _topic(question)
+        topic = topic_of(question)
         coverage = max((self._coverage(topic, c.sentence) for c in hit.chunks), default=0.0)
         if loose:
             return hit.dense >= self.min_relevance - 0.025 or coverage >= 0.2
@@ -382,7 +334,7 @@ class Assistant:
     def _target_answer(self, question: str, intent: Intent, hits: list[Hit], followup: bool,
                        previous: Turn | None) -> tuple[Answer, Task | None]:
         years = [int(y) for y in _YEAR.findall(question)]
-        topic = _topic(question)
+        topic = topic_of(question)
         terms = " ".join(policy_terms(topic))
         stated_values = _stated_quantities(question)
         cues = _unit_cues(question)
@@ -511,7 +463,18 @@ class Assistant:
                       agencies=task.agencies if task else [], lead_agency=task.lead_agency if task else None,
                       policy=hit.policy, version=hit.version), task
 
-    def _agency_tasks(self, question: str, agency: str, scope: set[tuple[str, str]]) -> Answer:
+    def _agency_tasks(self, question: str, units: list[str], scope: set[tuple[str, str]]) -> Answer:
+        if len(units) == 1:
+            return self._unit_tasks(question, units[0], scope)
+        answers = [self._unit_tasks(question, unit, scope) for unit in units]
+        found = [a for a in answers if not a.not_found] or answers
+        text = f"“{question}”可能指{len(units)}个单位：" + "、".join(units) + "。\n\n" + "\n\n".join(a.answer for a in found)
+        return Answer(question=question, intent="agency_tasks", answer=text, agencies=units,
+                      not_found=all(a.not_found for a in answers),
+                      citations=[c for a in found for c in a.citations], policy=found[0].policy,
+                      version=found[0].version)
+
+    def _unit_tasks(self, question: str, agency: str, scope: set[tuple[str, str]]) -> Answer:
         rows = [t for t in self.index.tasks if (t.policy, t.version) in scope and agency in t.agencies]
         if not rows:
             return Answer(question=question, intent="agency_tasks", not_found=True, agencies=[agency],

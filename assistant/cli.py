@@ -230,7 +230,7 @@ def ask(
         raise typer.Exit(2)
     with _user_errors():
         if batch is None:  # a question that cannot be asked is refused before any index is loaded or built
-            from .answers import clean_question
+            from .questions import clean_question
 
             clean_question(question, engine.settings.max_question_chars)
         assistant = engine.assistant()

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .answers import Assistant, Conversation, clean_question
+from .answers import Assistant, Conversation
+from .questions import clean_question
 from .embeddings import Embedder, load_embedder
 from .errors import DocumentError, IndexCorrupt, IndexMissing, IndexStale, IndexUnusable
 from .index import BuildReport, Index, Progress, build_index, load_index, read_manifest, stale_reasons

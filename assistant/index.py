@@ -38,9 +38,9 @@ from .errors import DependencyMissing, DocumentError, IndexCorrupt, IndexLocked,
 from .lexical import LexicalIndex, Tokenizer, domain_words
 from .loading import find_policy_files
 from .policies import METADATA_FILE, Corpus, Policy, read_corpus
-from .schema import Chunk, Clause, Problem, Task
+from .schema import Chunk, Clause, PolicyRecord, Problem, Task
 
-FORMAT = 1
+FORMAT = 2
 _FILES = ("docstore.json", "vectors.faiss")
 Progress = Callable[[int, int, str], None]
 
@@ -79,6 +79,11 @@ class PolicyInfo:
     path: str
     sha256: str
     problems: list[Problem]
+    record: PolicyRecord | None = None
+
+    @property
+    def place(self) -> str:
+        return self.record.place if self.record else ""
 
 
 @dataclass
@@ -176,6 +181,7 @@ def _document_record(policy: Policy) -> dict[str, Any]:
     return {
         "policy": policy.policy, "version": policy.version, "title": policy.title, "date": policy.date,
         "path": str(policy.path), "sha256": policy.sha256, "problems": [p.model_dump() for p in document.problems],
+        "record": policy.record.model_dump() if policy.record else None,
         "clauses": [c.model_dump() for c in document.clauses],
     }
 
@@ -349,7 +355,8 @@ def _load_live(index_dir: Path, model_id: str | None, dim: int | None, check_cor
         store = json.loads((build / "docstore.json").read_text("utf-8"))
         vectors = faiss.read_index(str(build / "vectors.faiss"))
         policies = [PolicyInfo(p["policy"], p["version"], p["title"], p["date"], p["path"], p["sha256"],
-                               [Problem(**x) for x in p["problems"]]) for p in store["policies"]]
+                               [Problem(**x) for x in p["problems"]],
+                               PolicyRecord(**p["record"]) if p.get("record") else None) for p in store["policies"]]
         clauses = {(p["policy"], p["version"]): [Clause(**c) for c in p["clauses"]] for p in store["policies"]}
         tasks = [Task(**t) for t in store["tasks"]]
         chunks = [Chunk(**c) for c in store["chunks"]]

@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from .errors import DependencyMissing, DocumentError, EncodingError, NotAPolicy, UnsupportedFormat
 
@@ -95,17 +96,47 @@ def _docx_text(data: bytes, name: str) -> str:
     return "\n".join(lines)
 
 
+def _cell(text: str | None) -> str:
+    """A table cell on one line: a wrapped cell's line breaks fall inside words (市工⏎信局), so join without a space."""
+    return re.sub(r"\s+", "", text or "")
+
+
+def _pdf_page_lines(page: Any, header: list[str] | None) -> tuple[list[str], list[str] | None]:
+    """A page's text in reading order with each drawn table as TAB-separated rows; a table that goes on
+    from the previous page repeats its header row, which is dropped."""
+    tables = sorted(page.find_tables(), key=lambda t: t.bbox[1])
+    lines: list[str] = []
+    top = 0.0
+    for table in tables:
+        x0, y0, x1, y1 = table.bbox
+        if y0 > top:
+            lines.append(page.crop((0, top, page.width, y0)).extract_text() or "")
+        rows = [[_cell(c) for c in row] for row in table.extract()]
+        if rows and header is not None and rows[0] == header:
+            rows = rows[1:]
+        elif rows:
+            header = rows[0]
+        lines.extend("\t".join(row) for row in rows if any(row))
+        top = y1
+    if top < page.height:
+        lines.append(page.crop((0, top, page.width, page.height)).extract_text() or "")
+    return lines, header if tables else None
+
+
 def _pdf_text(data: bytes, name: str) -> str:
     try:
-        from pypdf import PdfReader
-        from pypdf.errors import PyPdfError
+        import pdfplumber
     except ImportError as exc:  # pragma: no cover
-        raise DependencyMissing("读取 .pdf 需要 pypdf：pip install pypdf") from exc
-    logging.getLogger("pypdf").setLevel(logging.ERROR)  # its English repair notes are noise; failures raise below
+        raise DependencyMissing("读取 .pdf 需要 pdfplumber：pip install pdfplumber") from exc
+    logging.getLogger("pdfminer").setLevel(logging.ERROR)  # its English repair notes are noise; failures raise below
+    pages: list[str] = []
     try:
-        reader = PdfReader(io.BytesIO(data))
-        pages = [page.extract_text() or "" for page in reader.pages]
-    except (PyPdfError, ValueError, KeyError, TypeError, OSError) as exc:
+        with pdfplumber.open(io.BytesIO(data)) as pdf:
+            header: list[str] | None = None
+            for page in pdf.pages:
+                lines, header = _pdf_page_lines(page, header)
+                pages.append("\n".join(line for line in lines if line))
+    except Exception as exc:  # pdfminer raises many kinds on a damaged file
         raise DocumentError(name, "PDF 文件已损坏或无法读取") from exc
     text = "\n\n".join(pages)
     if not text.strip():

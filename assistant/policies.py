@@ -17,7 +17,8 @@ from pathlib import Path
 from .clauses import PolicyDocument, parse_text
 from .errors import DocumentError, NotAPolicy
 from .loading import RawDocument, find_policy_files, load_file
-from .schema import Problem, Task
+from .records import read_record
+from .schema import PolicyRecord, Problem, Task
 from .tasks import build_tasks
 
 METADATA_FILE = "policies.json"
@@ -36,6 +37,7 @@ class Policy:
     path: Path
     sha256: str
     date: str = ""
+    record: PolicyRecord | None = None
 
     @property
     def policy(self) -> str:
@@ -47,7 +49,7 @@ class Policy:
 
     @property
     def title(self) -> str:
-        return self.document.title
+        return self.record.title if self.record else self.document.title
 
     @property
     def problems(self) -> list[Problem]:
@@ -115,7 +117,58 @@ def parse_raw(raw: RawDocument, policy: str, version: str, date: str = "") -> Po
     if not document.items:
         raise NotAPolicy(str(raw.path), "未识别出编号条目（如“（一）”“1.”），不像是一份工作方案")
     document.sha256 = raw.sha256
-    return Policy(document=document, tasks=build_tasks(document), path=raw.path, sha256=raw.sha256, date=date)
+    record = read_record(document, version, date).model_copy(update={"files": [str(raw.path)]})
+    return Policy(document=document, tasks=build_tasks(document), path=raw.path, sha256=raw.sha256,
+                  date=date or record.date, record=record)
+
+
+def _renamed(policy: Policy, policy_id: str, version: str) -> Policy:
+    """The same parsed policy under another id or version label (its task rows follow)."""
+    if (policy.policy, policy.version) == (policy_id, version):
+        return policy
+    policy.document.policy, policy.document.version = policy_id, version
+    tasks = [t.model_copy(update={"policy": policy_id, "version": version}) for t in policy.tasks]
+    record = policy.record.model_copy(update={"policy": policy_id, "version": version}) if policy.record else None
+    return Policy(document=policy.document, tasks=tasks, path=policy.path, sha256=policy.sha256, date=policy.date,
+                  record=record)
+
+
+def _title_key(title: str) -> str:
+    return re.sub(r"[\s（）()《》“”\"]", "", title)
+
+
+def group_copies(policies: list[Policy]) -> list[Policy]:
+    """One policy per text and one id per title.
+
+    Files with the same text (a .docx and the .pdf printed from it) are one policy version, listing both
+    files. Files with the same title and different texts are versions of one policy: they keep the
+    version labels their names give (plan_v2.txt) and, where two would share a label, are numbered
+    v1, v2 … in order of their stated dates.
+    """
+    by_text: dict[str, Policy] = {}
+    for policy in policies:
+        key = policy.record.content_hash if policy.record else policy.sha256
+        first = by_text.get(key)
+        if first is None:
+            by_text[key] = policy
+        elif first.record and policy.record:
+            first.record = first.record.model_copy(update={"files": first.record.files + policy.record.files})
+    by_title: dict[str, list[Policy]] = {}
+    for policy in by_text.values():
+        by_title.setdefault(_title_key(policy.title) or policy.policy, []).append(policy)
+    out: list[Policy] = []
+    for group in by_title.values():
+        ids = sorted({p.policy for p in group})
+        labels = [p.version for p in group]
+        if len(ids) == 1 and len(set(labels)) == len(labels):
+            out.extend(group)
+            continue
+        ordered = sorted(group, key=lambda p: version_key(p.version, p.date))
+        if len(set(labels)) == len(labels):
+            out.extend(_renamed(p, ids[0], p.version) for p in ordered)
+        else:
+            out.extend(_renamed(p, ids[0], f"v{n}") for n, p in enumerate(ordered, start=1))
+    return out
 
 
 def read_policy(path: Path, policy: str | None = None, version: str | None = None,
@@ -141,4 +194,5 @@ def read_corpus(paths: list[Path], max_bytes: int = 50 * 1024 * 1024) -> Corpus:
         for path in sorted(folder.rglob("*")):
             if path.suffix.lower() in UNREADABLE and path.is_file() and not path.name.startswith("."):
                 corpus.failures.append(Failure(str(path), f"不支持的文件类型“{path.suffix}”，请另存为 .docx、.pdf 或 .txt 后再导入"))
+    corpus.policies = group_copies(corpus.policies)
     return corpus

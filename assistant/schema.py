@@ -45,6 +45,7 @@ class Target(_Model):
     deadline_kind: DeadlineKind | None = None
     comparator: Comparator
     value: float | None = None
+    value_max: float | None = Field(None, description="Upper end of a range (3.5—3.8人): value is the lower end")
     unit: str | None = None
     baseline_year: int | None = None
     quote: str
@@ -90,6 +91,21 @@ class Task(_Model):
     end: int = 0
 
 
+class PolicyRecord(_Model):
+    """What a plan says it is, read from its own text (see records.py)."""
+
+    policy: str = Field(description="Internal id; never shown to an official")
+    version: str = ""
+    title: str
+    place: str = Field("", description="The place the plan is for, e.g. 青岛市")
+    level: str = Field("", description="省, 市, 县 or 区")
+    issuer: str = Field("", description="Issuing body, e.g. 青岛市人民政府办公厅")
+    doc_number: str = Field("", description="文号, e.g. 青政办字〔2024〕12号")
+    date: str = Field("", description="ISO date the plan was issued or dated")
+    content_hash: str = Field("", description="sha256 of the text without white space")
+    files: list[str] = Field([], description="Files holding this text (a .docx and its .pdf are one policy)")
+
+
 class Problem(_Model):
     """Something the parser could not read, reported instead of raised."""
 
@@ -114,6 +130,19 @@ class Citation(_Model):
         if self.quote not in self.text:
             raise ValueError(f"quote not found in clause {self.item_id}: {self.quote[:40]}")
         return self
+
+
+class Query(_Model):
+    """What a question asks, read before anything is retrieved (see questions.py)."""
+
+    text: str
+    intent: Intent
+    units: list[str] = Field([], description="Units the question names, canonical; several when a short name fits several")
+    places: list[str] = Field([], description="Places the question names")
+    policies: list[str] = Field([], description="Plans the question names (by place, level or title); empty: any")
+    unknown_places: list[str] = Field([], description="Places named that no loaded plan is for")
+    years: list[int] = []
+    old_version: bool = Field(False, description="The question asks about an earlier version (旧版, 修订前)")
 
 
 class Answer(_Model):

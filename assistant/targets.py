@@ -14,16 +14,31 @@ from dataclasses import dataclass
 
 from .schema import Comparator, DeadlineKind, Target, Threshold
 
-_COMPOSITE = ["吨/万平方米", "公里/平方公里", "千瓦时/平方米", "千克标准煤/平方米", "吨标准煤", "个百分点", "百分点"]
-_BASE = ["平方公里", "平方米", "公里", "千米", "米", "千瓦时", "千瓦", "兆瓦", "吨", "户", "辆", "人", "元", "个", "家", "座",
-         "所", "处", "条", "套", "台", "项", "倍", "株", "亩", "公顷", "张", "栋", "间", "根", "口", "次", "批"]
-UNITS = sorted(_COMPOSITE + ["%"] + [prefix + base for base in _BASE for prefix in ("", "万", "亿")],
+_COMPOSITE = ["吨/万平方米", "公里/平方公里", "千瓦时/平方米", "千克标准煤/平方米", "吨标准煤", "个百分点", "百分点", "个工作日"]
+_BASE = ["平方公里", "平方千米", "平方米", "立方米", "公里", "千米", "米", "千瓦时", "千瓦", "兆瓦", "吨", "户", "辆", "人次", "人",
+         "元", "个", "家", "座", "所", "处", "条", "套", "台", "项", "倍", "株", "亩", "公顷", "张", "栋", "间", "根", "口", "次",
+         "批", "盏", "部", "眼", "场", "例", "标箱", "小时", "分钟", "天", "工作日", "微克", "毫克", "升", "艘", "架", "列", "床",
+         "片", "块", "棵", "头", "只", "本", "篇", "册", "层", "幢", "宗", "件", "名", "位", "支", "级"]
+UNITS = sorted(_COMPOSITE + ["%", "‰", "℃"] + [prefix + base for base in _BASE for prefix in ("", "万", "亿")],
                key=len, reverse=True)
+_PER = ["日", "天", "年", "月", "人", "户", "万元", "元", "亩", "升", "立方米", "平方米", "万平方米", "公里", "平方公里", "千瓦时",
+        "吨", "小时", "百户", "千人", "万人"]
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
-_QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)(余|多)?({_UNIT_ALT})")
+_PER_ALT = "|".join(re.escape(u) for u in sorted(_PER, key=len, reverse=True))
+# a measure word nobody listed: one character, right before the end of the phrase
+_NOT_UNITS = "年月日号时期届代版星类型第的和与及或等以在至到为是把被对从向于有"
+_OTHER_UNIT = rf"(?:万|亿)?[\u4e00-\u9fff](?<![{_NOT_UNITS}])(?=$|[，。；、）)\s]|以上|以内|以下|左右|及以上)"
+_UNIT_PATTERN = rf"(?:(?:{_UNIT_ALT})/(?:{_PER_ALT})|{_UNIT_ALT}|{_OTHER_UNIT})"
+_QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)(?:(?:%|{_UNIT_ALT})?\s*[—–~～\-至到]\s*(\d+(?:\.\d+)?))?"
+                       rf"(余|多)?({_UNIT_PATTERN})")
+_COUNT_UNITS = ("个", "家", "座", "所", "处", "条", "项", "批", "部", "场")
 _DEADLINE = re.compile(
-    r"^(?:力争|确保|计划|预计|争取|目标是|其中|并|且)?(?:在)?(到|至|截至|截止到?)?(\d{4})年(底|末|年底)?(前|以前|之前)?(?:，)?"
+    r"^(?:力争|确保|计划|预计|争取|目标是|其中|并|且)?(?:在)?(到|至|截至|截止到?)?(?:(\d{4})\s*[—–\-至到~～]\s*)?(\d{4})年度?"
+    r"(底|末|年底)?(前|以前|之前)?(?:，)?"
 )
+# a year after the value: …控制在8%以内，力争2027年底前实现
+_YEAR_AFTER = re.compile(r"^(?:并|且)?(?:力争|确保|争取|计划|预计)?(?:于|在|到)?(\d{4})年(?:底|末)?(?:前|以前|之前)?"
+                         r"(?:全面|基本|如期)?(?:实现|完成|达到|建成|达标|到位)")
 _PLAN_PERIOD = re.compile(r"^(?:到|至)?“?(十四五|十五五|十六五)”?(期间|时期|末)?(?:，)?")
 _PERIOD_END = {"十四五": 2025, "十五五": 2030, "十六五": 2035}
 _ANNUAL = re.compile(r"^(?:每年|年均|每年度)")
@@ -65,11 +80,13 @@ def _clauses(sentence: str) -> list[tuple[int, str]]:
 def _deadline(clause: str) -> tuple[_Deadline | None, int]:
     """The deadline heading a clause, and where the rest of the clause starts."""
     m = _DEADLINE.match(clause)
-    if m and 1990 <= int(m.group(2)) <= 2100:
+    if m and 1990 <= int(m.group(3)) <= 2100:
         kind: DeadlineKind = "by"
-        if m.group(4) and not m.group(3):
+        if m.group(2):  # 2024—2026年累计…
+            kind = "during"
+        elif m.group(5) and not m.group(1):
             kind = "before"
-        return _Deadline(int(m.group(2)), kind, 0), m.end()
+        return _Deadline(int(m.group(3)), kind, 0), m.end()
     m = _PLAN_PERIOD.match(clause)
     if m:
         return _Deadline(_PERIOD_END[m.group(1)], "during" if m.group(2) in ("期间", "时期") else "by", 0), m.end()
@@ -94,6 +111,31 @@ def _clean_metric(metric: str) -> str:
     return metric.strip("，、 ")
 
 
+_CN_NUMBER = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
+_WORDED = [
+    (re.compile(r"翻一番"), "提高2倍"), (re.compile(r"翻两番"), "提高4倍"), (re.compile(r"过半"), "超过50%"),
+    (re.compile(r"(?<![\u4e00-\u9fff])?([一二三四五六七八九])成(?=以上|以下|左右|[，。；的]|$)"),
+     lambda m: f"{_CN_NUMBER[m.group(1)] * 10}%"),
+    (re.compile(r"(?<=[建设成立造培育新增打创完])([两二三四五六七八九十]{1,2})(个|家|座|所|处|条|批)"),
+     lambda m: f"{_cn_count(m.group(1))}{m.group(2)}"),
+]
+
+
+def _cn_count(text: str) -> int:
+    if text.startswith("十"):
+        return 10 + (_CN_NUMBER.get(text[1:], 0) if len(text) > 1 else 0)
+    if len(text) == 2 and text[1] == "十":
+        return _CN_NUMBER[text[0]] * 10
+    return _CN_NUMBER.get(text[0], 0)
+
+
+def _worded(clause: str) -> str:
+    """Quantities written in words made numeric for reading (三成 → 30%, 翻一番 → 提高2倍, 五个 → 5个)."""
+    for pattern, replacement in _WORDED:
+        clause = pattern.sub(replacement, clause)  # type: ignore[call-overload]
+    return clause
+
+
 def extract(sentences: list[str]) -> tuple[list[Target], list[Threshold]]:
     """Targets and thresholds in the given sentences of one clause, in order."""
     targets: list[Target] = []
@@ -101,11 +143,17 @@ def extract(sentences: list[str]) -> tuple[list[Target], list[Threshold]]:
     for sentence in sentences:
         deadline: _Deadline | None = None
         for offset, clause in _clauses(sentence):
+            after = _YEAR_AFTER.match(clause)
+            if after and not _QUANTITY.search(clause):  # …控制在8%以内，力争2027年底前实现
+                year = int(after.group(1))
+                targets[:] = [t.model_copy(update={"year": year, "deadline_kind": "by"})
+                              if t.year is None and t.deadline_kind is None and t.quote in sentence else t for t in targets]
+                continue
             found, rest_at = _deadline(clause)
             if found:
                 found.start = offset
                 deadline = found
-            rest = clause[rest_at:]
+            rest = _worded(clause[rest_at:])
             quote_start = deadline.start if deadline and offset - deadline.start < 120 else offset
             quote = sentence[quote_start: offset + len(clause)]
             _extract_clause(rest, deadline, quote, targets, thresholds)
@@ -118,18 +166,21 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
     kind = deadline.kind if deadline else None
     previous_end = 0
     for m in _QUANTITY.finditer(rest):
-        value, approx, unit = float(m.group(1)), m.group(2), m.group(3)
-        unit = "百分点" if unit == "个百分点" else unit
+        value, approx, unit = float(m.group(1)), m.group(3), m.group(4)
+        value_max = float(m.group(2)) if m.group(2) else None
         after = rest[m.end():]
         before = rest[previous_end:m.start()]
         comparator, comp_at = _comparator_before(before)
         qualifier = re.match(r"^(?:及)?(以上|以下|以内|左右)", after)
         tail = after[qualifier.end():] if qualifier else after
-        if tail.startswith("的") or (qualifier and qualifier.group(1) in ("以上", "以下") and unit != "%"
-                                     and comparator is None and re.match(r"^[\u4e00-\u9fff]", tail)):
+        share_first = unit == "%" and qualifier is not None and tail.startswith("的") and comparator is None
+        if not share_first and (tail.startswith("的") or (
+                qualifier and qualifier.group(1) in ("以上", "以下") and unit != "%"
+                and comparator is None and re.match(r"^[\u4e00-\u9fff]", tail))):
             thresholds.append(Threshold(value=value, unit=unit, quote=quote))
             continue  # a scope threshold stays part of the next target's metric (产值过50亿元的企业达到15家)
-        if re.match(r"^(?:[\u4e00-\u9fff]{0,2}(?:标准|级|类|型|号|期|批|次))", after) and unit != "%":
+        if re.match(r"^(?:[\u4e00-\u9fff]{0,2}(?:标准|级|类|型|号|期|批|次))", after) and unit != "%" \
+                and unit not in _COUNT_UNITS:
             previous_end = m.end()
             continue
         if qualifier:
@@ -139,6 +190,8 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
                 comparator = "<="
         if approx and comparator in (None, "="):
             comparator = ">="
+        if value_max is not None and comparator in (None, "="):
+            comparator = ">="  # 达到3.5—3.8人: at least the lower end
         if comparator == "increase_by" and unit not in ("%", "百分点", "倍"):
             comparator, comp_at = "=", len(before)  # 能效提升6380万平方米: the verb is part of the metric
         comparator = comparator or "="
@@ -152,14 +205,60 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
         standard = re.match(r"^[\u4e00-\u9fff]{1,6}标准", after)
         if standard:  # 新建居住建筑执行83%节能标准
             metric = _clean_metric(re.sub(r"(?:执行|达到|按照)$", "", metric)) + standard.group()
-        if not metric and qualifier:  # 80%以上县级机关达到… : the metric follows the number
-            metric = _clean_metric(re.split(r"[达实执进完]", tail, maxsplit=1)[0] if tail else "")
+        if (not metric or share_first) and qualifier:  # 80%以上(的)县级机关达到… : the metric follows the number
+            metric = _clean_metric(tail.lstrip("的")) or metric
         if not metric:
             metric = _clean_metric(rest[: m.start()]) or quote[:20]
         targets.append(Target(metric=metric, year=year, deadline_kind=kind, comparator=comparator, value=value,
-                              unit=unit, baseline_year=baseline, quote=quote))
+                              value_max=value_max, unit=unit, baseline_year=baseline, quote=quote))
         previous_end = m.end() + (qualifier.end() if qualifier else 0)
     peak = _PEAK.search(rest)
     if deadline and deadline.kind == "before" and peak and not _QUANTITY.search(rest):
         metric = _clean_metric(rest[: peak.start()]) or "碳排放"
         targets.append(Target(metric=metric, year=year, deadline_kind=kind, comparator="peak", quote=quote))
+
+
+_TABLE_YEAR = re.compile(r"(\d{4})年?(?:目标值?|预期值?|值)?$")
+_BASE_COLUMN = re.compile(r"基期|基准|现状|基础值|基年")
+_CELL_VALUE = re.compile(r"^(≥|≤|>|<|＞|＜|不低于|不少于|不高于|不超过)?\s*(\d+(?:\.\d+)?)\s*(%)?\s*(以上|以内|以下|左右)?$")
+_CELL_COMPARATOR: dict[str, Comparator] = {"≥": ">=", "不低于": ">=", "不少于": ">=", "以上": ">=", "≤": "<=", "不高于": "<=",
+                                          "不超过": "<=", "以内": "<=", "以下": "<=", ">": ">", "＞": ">", "<": "<", "＜": "<"}
+
+
+def indicator_targets(text: str) -> tuple[list[Target], str]:
+    """Targets of an indicator table (主要指标表: 指标 | 单位 | 基期值 | 2025年 | 2027年 | 属性) given as TAB-separated
+    rows, one per indicator and target year (the base-year value is not a target), and the text without the table."""
+    lines = text.split("\n")
+    targets: list[Target] = []
+    keep: list[str] = []
+    columns: dict[str, int] | None = None
+    years: dict[int, int] = {}
+    for line in lines:
+        cells = [c.strip() for c in line.split("\t")] if "\t" in line else []
+        if len(cells) < 3:
+            columns = None
+            keep.append(line)
+            continue
+        if columns is None:
+            metric = next((i for i, c in enumerate(cells) if c.startswith("指标") or c in ("项目", "名称", "主要指标")), None)
+            years = {i: int(m.group(1)) for i, c in enumerate(cells)
+                     if (m := _TABLE_YEAR.search(c)) and not _BASE_COLUMN.search(c) and 1990 <= int(m.group(1)) <= 2100}
+            if metric is not None and years:
+                columns = {"metric": metric}
+                unit = next((i for i, c in enumerate(cells) if c.startswith("单位")), None)
+                if unit is not None:
+                    columns["unit"] = unit
+                continue
+            keep.append(line)
+            continue
+        name = cells[columns["metric"]] if columns["metric"] < len(cells) else ""
+        unit_cell = cells[columns["unit"]] if "unit" in columns and columns["unit"] < len(cells) else ""
+        for i, year in years.items():
+            m = _CELL_VALUE.match(cells[i]) if i < len(cells) else None
+            if not (m and name):
+                continue
+            comparator = _CELL_COMPARATOR.get(m.group(1) or m.group(4) or "", "=")
+            unit = unit_cell or m.group(3) or None
+            targets.append(Target(metric=name, year=year, deadline_kind="by", comparator=comparator,
+                                  value=float(m.group(2)), unit=unit, quote=line))
+    return targets, "\n".join(keep)

@@ -14,7 +14,7 @@ from difflib import SequenceMatcher
 from .agencies import UnitList, canonical, looks_like_unit, parse_body_lead, parse_unit_statement, split_units
 from .clauses import PolicyDocument
 from .schema import Clause, Task
-from .targets import extract
+from .targets import extract, indicator_targets
 
 _LABEL = re.compile(r"^(?:责任单位|牵头单位|牵头部门|主要责任单位|牵头责任单位|主责单位|责任部门|责任主体|承办单位|实施主体|配合单位|"
                     r"实施单位|责任处室|牵头处室)[：:]")
@@ -141,9 +141,10 @@ def _own_text(clause: Clause, children: list[Clause]) -> tuple[str, int]:
 def _row(document: PolicyDocument, clause: Clause, text: str, units: UnitList, source: str,
          parent: str | None = None, deadline: str | None = None, targets_text: str | None = None,
          unit_quote: str | None = None) -> Task:
-    body = _strip_units(targets_text if targets_text is not None else text)
+    table_targets, body = indicator_targets(_strip_units(targets_text if targets_text is not None else text))
     sentences = [s for s in re.split(r"(?<=[。！？])|\n", body) if s.strip() and not _INSTRUCTION.search(s)]
     targets, thresholds = extract(sentences)
+    targets += table_targets
     return Task(policy=document.policy, version=document.version, id=clause.id, chapter=clause.chapter,
                 chapter_title=clause.chapter_title, number=clause.number, title=clause.title, text=clause.text,
                 lead_agency=units.leads[0] if units.leads else None, lead_inferred=units.lead_inferred,
@@ -170,6 +171,21 @@ def _units_in(text: str) -> tuple[UnitList, str, str | None]:
         if units and sentence.strip() in text:
             return units, "牵头句", sentence.strip()
     return UnitList(), "无", None
+
+
+_GOALS = re.compile(r"目标|指标")
+
+
+def _goal_rows(document: PolicyDocument) -> list[Task]:
+    """A goals chapter with no numbered items (二、工作目标) is a row of its own when it states targets."""
+    rows = []
+    for chapter in document.clauses:
+        if chapter.level != "chapter" or not _GOALS.search(chapter.title) or document.children(chapter.id):
+            continue
+        row = _row(document, chapter, chapter.text, UnitList(), "无")
+        if row.targets:
+            rows.append(row.model_copy(update={"number": ""}))
+    return rows
 
 
 def build_tasks(document: PolicyDocument) -> list[Task]:
@@ -204,6 +220,7 @@ def build_tasks(document: PolicyDocument) -> list[Task]:
         tasks.append(_row(document, item, item.text, units, source, deadline=deadline, targets_text=targets_text,
                           unit_quote=quote))
         tasks.extend(child_rows)
+    tasks = sorted(tasks + _goal_rows(document), key=lambda t: t.start)  # stable: sub-item rows stay after their item
     if first_is_lead:  # the plan says the first unit listed is the lead: not an inference
         tasks = [t.model_copy(update={"lead_inferred": False}) if t.lead_inferred else t for t in tasks]
     return tasks

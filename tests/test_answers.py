@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answers import Conversation, clean_question, detect_intent
+from assistant.answers import Conversation
+from assistant.questions import clean_question, detect_intent
 from assistant.errors import QuestionError
 
 
@@ -19,8 +20,8 @@ def test_intent(question: str, intent: str) -> None:
 
 
 def test_unit_tasks_intent_needs_a_named_unit() -> None:
-    assert detect_intent("市住房城乡建设局负责哪些任务？", "市住房城乡建设局") == "agency_tasks"
-    assert detect_intent("负责哪些任务？", None) == "general"
+    assert detect_intent("市住房城乡建设局负责哪些任务？", True) == "agency_tasks"
+    assert detect_intent("负责哪些任务？", False) == "general"
 
 
 @pytest.mark.parametrize("bad", ["", "   ", "？？！！", "\x00\x01", 42, None])

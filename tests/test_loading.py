@@ -212,8 +212,10 @@ def test_read_corpus_keeps_good_files_and_names_bad_ones(tmp_path: Path) -> None
     (tmp_path / ".hidden.txt").write_text(SMALL_PLAN, "utf-8")
     corpus = read_corpus([tmp_path])
     assert [(p.path.name, p.policy, p.version, len(p.tasks)) for p in corpus.policies] == [
-        ("drainage.docx", "drainage", "v1", 2), ("good.txt", "good", "v1", 1), ("good_gbk_v2.txt", "good_gbk", "v2", 1),
+        ("drainage.docx", "drainage", "v1", 2), ("good.txt", "good", "v1", 1),
     ]
+    # the GBK file holds the same text as good.txt: one policy, both files named on its record
+    assert [Path(f).name for f in corpus.policies[1].record.files] == ["good.txt", "good_gbk_v2.txt"]
     assert [(Path(f.path).name, f.reason) for f in corpus.failures] == [
         ("broken.docx", "Word 文件已损坏或不是 .docx 格式"),
         ("broken.pdf", "PDF 文件已损坏或无法读取"),
