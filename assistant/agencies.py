@@ -18,7 +18,7 @@ from importlib import resources
 from .schema import Agency, AgencyKind
 
 _UNIT_END = re.compile(
-    r"(?:局|委|办|厅|中心|集团|公司|政府|部门|单位|银行|分行|院|会|署|处|所|站|队|部|组|室|区|市|县|镇|街道|管委会|"
+    r"(?:局|委|办|厅|中心|集团|公司|政府|部门|单位|银行|分行|院|会|署|处|所|站|队|部|组|室|区|市|县|镇|街道|管委会|联|社|协|"
     r"新区|功能区|海关|税务局|监管局|管理局|支队|大队|总队|分局|办公室|委员会)$"
 )
 _STOP_WORDS = ("等", "按职责", "按照职责", "分工负责", "负责", "配合", "参与", "推进", "落实", "共同", "协同",
@@ -140,9 +140,37 @@ class UnitList:
         return bool(self.leads or self.co)
 
 
+_LEAD_ROLE = re.compile(r"(?:牵头负责|牵头|负总责|负责|主责)$")
+_CO_ROLE = re.compile(r"(?:按照?职责分工负责|按照?职责分工|分工负责|负责落实|共同负责|密切配合|配合|指导支持|协助|支持|参与)$")
+
+
+def role_phrases(content: str) -> UnitList | None:
+    """（A负责，B、C指导支持）: comma-separated unit lists each ending in a role word; None if not of that shape."""
+    phrases = [p.strip() for p in re.split(r"[，,；;]", content) if p.strip()]
+    result = UnitList()
+    for phrase in phrases:
+        lead, co = _LEAD_ROLE.search(phrase), _CO_ROLE.search(phrase)
+        role = co or lead
+        if role is None:
+            return None
+        names, etc = split_units(phrase[: role.start()])
+        pieces = [x for x in re.split(r"[、]", phrase[: role.start()]) if x.strip()]
+        if not names or len(names) < len(pieces):
+            return None
+        result.etc = result.etc or etc
+        if co is None and not result.leads:
+            result.leads = names
+        else:
+            result.co.extend(n for n in names if n not in result.names)
+    return result if result.leads else None
+
+
 def parse_unit_statement(content: str) -> UnitList:
     """Read the inside of a units bracket: labelled parts, an X牵头 phrase, or a plain list."""
     content = content.strip()
+    roles = role_phrases(content) if not _ANY_LABEL.match(content) and "牵头" not in content else None
+    if roles:
+        return roles
     parts = [p for p in re.split(r"[；;]", content) if p.strip()]
     result = UnitList()
     labelled = [p for p in parts if _ANY_LABEL.match(p.strip())]
@@ -184,7 +212,9 @@ def parse_body_lead(sentence: str) -> UnitList:
     m = _BODY_LEAD.search(sentence)
     if not m:
         return UnitList()
-    leads, _ = split_units(re.sub(r"^由", "", m.group(1)))
+    head = re.sub(r"^.*由", "", m.group(1))  # 本项工作由A / 以上任务由A → A
+    head = re.sub(r"(?:要|应|应当|要充分|充分)?(?:发挥|履行|承担|负责)?$", "", head)  # A要发挥(牵头抓总作用)
+    leads, _ = split_units(head)
     if not leads:
         return UnitList()
     tail = m.group(2)
@@ -194,7 +224,8 @@ def parse_body_lead(sentence: str) -> UnitList:
     if cm:
         co, etc = split_units(cm.group(1))
     else:
-        pm = re.match(r"^(?:负责)?[，,](.+?)(?:按职责分工负责|按职责负责|配合|参与|共同推进|共同负责|分工负责)", tail)
+        pm = re.match(r"^[^，,。；]{0,12}?[，,](.+?)(?:按照?职责分工|按职责负责|密切配合|配合|参与|共同推进|共同负责|分工负责|"
+                      r"指导支持|协助)", tail)
         if pm:
             co, etc = split_units(pm.group(1))
     return UnitList(leads=leads, co=[n for n in co if n not in leads], etc=etc)

@@ -15,7 +15,7 @@ from .errors import NotAPolicy
 from .repair import Repaired, repair
 from .schema import Clause, Problem, Sentence
 
-_APPENDIX = re.compile(r"^附\s*件\s*\d*\s*(?:[：:]|$)|^附表\s*\d*\s*[：:]?")
+_APPENDIX = re.compile(r"^附\s*件\s*\d*\s*(?:[：:]|$|(?=[^，。；]{2,40}(?:表|清单|目录)$))|^附表\s*\d*\s*[：:]?")
 _SENTENCE = re.compile(r"[^。！？；\n]+(?:[。！？；]+[”’」』）]*)?")
 _MAX_TITLE = 60
 _DOC_TITLE = re.compile(

@@ -25,6 +25,13 @@ _NOT_PLACES = ("城市", "全市", "本市", "我市", "该市", "各市", "全�
                "老城区", "中心城区", "主城区", "开发区", "示范区", "功能区", "保护区", "自贸区", "试验区", "先行区", "城乡")
 
 
+_SHORT_FOLLOWED = re.compile(r"$|[^\u4e00-\u9fff]|的|在|要|是|和|与|及|、|到|对|将|方面|地区|全|市|省|里|当地|今年|明年|计划|提出|目标")
+
+
+# district names that are also ordinary words (新城区, 城关区, 市中区, 东区): only a plan's own place matches them
+_GENERIC_COUNTY = re.compile(r"^(?:新城|城关|城中|城东|城西|城南|城北|市中|郊|矿|高新|开发|经济|老城|新区|[东西南北中]+区)")
+
+
 @dataclass(frozen=True)
 class Place:
     name: str  # 青岛市
@@ -70,7 +77,7 @@ def gazetteer() -> dict[str, Place]:
     with path.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             code, name = row["adcode"], row["name"]
-            if len(name) < 2:  # the table's placeholder rows (县, 市辖区) name no place
+            if len(name) < 2 or "辖" in name:  # the table's placeholder rows (县, 市辖区) name no place
                 continue
             if code.endswith("0000000000"):
                 level = "省"
@@ -78,6 +85,7 @@ def gazetteer() -> dict[str, Place]:
                 level = "市"
             else:
                 level = level_of(name) or "县"
+                level = "县" if level == "市" else level  # a county-level city ranks with counties
             place = Place(name, short_name(name), level)
             places.setdefault(name, place)
             if level in ("省", "市") and len(place.short) >= 2:
@@ -92,24 +100,34 @@ def place_of(name: str) -> Place:
 
 
 def places_in(text: str) -> list[Place]:
-    """Places a text names, in order: full names with their level word (X市, X县), and known short names."""
-    found: dict[str, Place] = {}
-    table = gazetteer()
-    for m in _NAMED.finditer(text):
-        name = m.group(1)
-        # the shortest known place the match ends with (山东省青岛市 → 青岛市 after 山东省)
-        for start in range(len(name) - 2, -1, -1):
-            tail = name[start:]
-            if tail in table and table[tail].name == tail:
-                name = tail
-                break
-        if name in _NOT_PLACES or name[0] in "各全本我该某每其此省市县区" or \
-                any(name.endswith(w) for w in _NOT_PLACES if len(w) >= 3):
+    """Places a text names, in order of appearance: full names of provinces, cities and counties, and the
+    short names of provinces and cities. A county's name counts only where it is written as a place (at
+    the start, after punctuation or after its province or city), not inside a longer word (沿海城市)."""
+    found: list[tuple[int, Place]] = []
+    for key, place in gazetteer().items():
+        start = text.find(key)
+        if start < 0:
             continue
-        if name not in table and not re.match(r"^[\u4e00-\u9fff]{2,3}[省市县]$", name):
-            continue  # an unknown name must at least look like one (two or three characters and 省/市/县)
-        found.setdefault(name, place_of(name))
-    for short, place in table.items():
-        if place.level in ("省", "市") and short == place.short and short in text and place.name not in found and short not in "".join(found):
-            found.setdefault(place.name, place)
-    return list(found.values())
+        if place.level not in ("省", "市"):
+            if len(key) < 3 or _GENERIC_COUNTY.match(key) or not _written_as_place(text, start):
+                continue
+        elif key == place.short and not _SHORT_FOLLOWED.match(text, start + len(key)):
+            continue  # 大同小异, 中山路: a short name inside another word
+        found.append((start, place))
+    found.sort(key=lambda x: (x[0], -len(x[1].name)))
+    out: list[Place] = []
+    covered: list[tuple[int, int]] = []
+    for start, place in found:
+        end = start + len(place.name if text.startswith(place.name, start) else place.short)
+        if any(a <= start < b for a, b in covered) or place in out:
+            continue  # 青岛 inside 青岛市, already taken
+        covered.append((start, end))
+        out.append(place)
+    return out
+
+
+def _written_as_place(text: str, start: int) -> bool:
+    if start == 0 or not re.match(r"[\u4e00-\u9fff]", text[start - 1]):
+        return True
+    before = text[:start]
+    return bool(re.search(r"(?:省|市|州|盟|在|对|与|和|及|、|是|按|的)$", before))

@@ -116,7 +116,7 @@ class Catalog:
                     continue
                 for unit in self.units:
                     known = self._cores[unit]
-                    if core == known or (_in_order(core, known) and core[0] == known[0]):
+                    if core == known or known.endswith(core) or (_in_order(core, known) and core[0] == known[0]):
                         ratio = SequenceMatcher(None, core, known).ratio()
                         found.append((ratio, unit))
             if found:
@@ -156,6 +156,9 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
         for level, pattern in _LEVEL_WORDS.items():
             if pattern.search(question):
                 chosen.extend(r.policy for r in records if r.level == level and r.policy not in chosen)
+    for record in records:  # a place no table knows (a new district) is still known to the plan that is for it
+        if record.place and record.place in question and record.policy not in chosen:
+            chosen.append(record.policy)
     for record in records:
         core = re.sub(r"^.*?[省市县区](?=[\u4e00-\u9fff]{4})", "", record.title)
         core = re.sub(r"(?:工作|实施|行动)?(?:方案|计划)(?:（.*）)?$", "", core)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from .agencies import UnitList, canonical, looks_like_unit, parse_body_lead, parse_unit_statement, split_units
+from .agencies import UnitList, canonical, looks_like_unit, parse_body_lead, parse_unit_statement, role_phrases, split_units
 from .clauses import PolicyDocument
 from .schema import Clause, Task
 from .targets import extract, indicator_targets
@@ -57,7 +57,9 @@ def unit_brackets(text: str) -> list[tuple[int, int, UnitList]]:
         if _INSTRUCTION.search(inner):
             continue
         tail = _RESPONSIBLE_TAIL.match(inner)
-        if tail and not (_LABEL.match(inner) or "牵头" in inner):
+        if role_phrases(inner) and not (_LABEL.match(inner) or "牵头" in inner):
+            pass  # （A负责，B、C指导支持）
+        elif tail and not (_LABEL.match(inner) or "牵头" in inner):
             pieces = re.split(r"[、，,]", tail.group(1))
             if not all(looks_like_unit(canonical(p)) and "由" not in p for p in pieces):
                 continue  # （A、B负责） names only units; anything else is prose
@@ -188,37 +190,73 @@ def _goal_rows(document: PolicyDocument) -> list[Task]:
     return rows
 
 
+_CHAPTER_STATEMENT = re.compile(r"^(?:以上|上述)(?:各项|几项|重点|所列)?(?:任务|工作)(?:均|统一)?由")
+
+
+def _chapter_statement(text: str) -> tuple[UnitList, str | None, str]:
+    """A chapter-final 以上任务由A牵头，B、C按职责分工负责: its units, its text, and the clause text without it."""
+    for line in text.split("\n"):
+        sentence = line.strip()
+        if _CHAPTER_STATEMENT.match(sentence) and not _INSTRUCTION.search(sentence):
+            units = parse_body_lead(sentence)
+            if units:
+                return units, sentence, text.replace(line, "")
+    return UnitList(), None, text
+
+
+def _alone_on_last_line(text: str, quote: str | None) -> bool:
+    """Whether a units bracket stands on a line of its own at the end of a text (a task's units after its sub-items)."""
+    lines = [line.strip() for line in text.strip().split("\n") if line.strip()]
+    return bool(quote) and bool(lines) and lines[-1] == quote
+
+
 def build_tasks(document: PolicyDocument) -> list[Task]:
     """The task table of a parsed policy, in document order."""
     items = document.items
     first_is_lead = bool(_FIRST_IS_LEAD.search(document.text))
     appendix = _match_rows(items, parse_appendix_table(document.appendix)) if document.appendix else {}
+    chapter_units: dict[str, tuple[UnitList, str]] = {}
+    texts: dict[str, str] = {}
+    for item in items:
+        units, quote, rest = _chapter_statement(item.text)
+        texts[item.id] = rest
+        if units and quote:
+            chapter_units[item.chapter] = (units, quote)
     tasks: list[Task] = []
     for item in items:
+        text = texts[item.id]
         children = document.children(item.id)
-        child_rows = []
-        for child in children:
-            units, source, quote = _units_in(child.text)
-            if units:
-                child_rows.append(_row(document, child, child.text, units, source, parent=item.id, unit_quote=quote))
         row = appendix.get(item.id)
         deadline = row.deadline if row else None
-        if not child_rows:
-            units, source, quote = _units_in(item.text)
+        found = [(child, *_units_in(child.text)) for child in children]
+        own, _ = _own_text(item, children)
+        own_units, own_source, own_quote = _units_in(own)
+        named = [f for f in found if f[1]]
+        if len(named) == 1 and named[0][0] is children[-1] and _alone_on_last_line(children[-1].text, named[0][3]):
+            # （责任单位：…） on its own line after the last sub-item names the units of the whole task
+            _, own_units, own_source, own_quote = named[0]
+            named = []
+        if not named:
+            units, source, quote = (own_units, own_source, own_quote) if own_units else _units_in(text)
             if not units and row:
                 units, source, quote = UnitList(leads=row.leads, co=row.co), "附件表", row.line
-            tasks.append(_row(document, item, item.text, units, source, deadline=deadline, unit_quote=quote))
+            if not units and item.chapter in chapter_units:
+                units, quote = chapter_units[item.chapter]
+                source = "牵头句"
+            tasks.append(_row(document, item, text, units, source, deadline=deadline, unit_quote=quote))
             continue
-        own, _ = _own_text(item, children)
-        with_rows = {r.id for r in child_rows}
-        targets_text = "\n".join([own] + [c.text for c in children if c.id not in with_rows])
-        units, source, quote = _units_in(own)
-        if not units:
-            units = _merge([UnitList(leads=[r.lead_agency] if r.lead_agency else [], co=r.agencies,
-                                     lead_inferred=r.lead_inferred) for r in child_rows])
-            source = "子项汇总"
-        tasks.append(_row(document, item, item.text, units, source, deadline=deadline, targets_text=targets_text,
-                          unit_quote=quote))
+        child_rows = []
+        for child, units, source, quote in found:
+            if not units:  # a sub-item that names no units carries the task's own
+                units, source, quote = own_units, own_source, own_quote
+            child_rows.append(_row(document, child, child.text, units, source, parent=item.id, unit_quote=quote))
+        parts = ([own_units] if own_units else []) + [
+            UnitList(leads=[r.lead_agency] if r.lead_agency else [], co=r.agencies, lead_inferred=r.lead_inferred)
+            for r in child_rows if r.agencies]
+        units = _merge(parts)
+        source = own_source if own_units else "子项汇总"
+        tasks.append(_row(document, item, item.text, units, source, deadline=deadline, targets_text=own,
+                          unit_quote=own_quote))
         tasks.extend(child_rows)
     tasks = sorted(tasks + _goal_rows(document), key=lambda t: t.start)  # stable: sub-item rows stay after their item
     if first_is_lead:  # the plan says the first unit listed is the lead: not an inference
