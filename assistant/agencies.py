@@ -220,7 +220,7 @@ def parse_body_lead(sentence: str) -> UnitList:
     tail = m.group(2)
     co: list[str] = []
     etc = False
-    cm = re.search(r"(?:会同|联合|协调|配合单位[：:]?)([^。；]+)", tail)
+    cm = re.match(r"^[，,]?(?:负责)?[，,]?(?:会同|联合|协调|配合单位[：:]?)([^。；]+)", tail)
     if cm:
         co, etc = split_units(cm.group(1))
     else:

@@ -11,6 +11,7 @@ import hashlib
 import io
 import logging
 import re
+import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,66 @@ def _pdf_text(data: bytes, name: str) -> str:
     return text
 
 
+_TABLE_HEADS = ("序号", "重点任务", "工作任务", "主要任务", "任务", "牵头单位", "责任单位", "配合单位", "牵头部门", "完成时限", "时间节点",
+                "指标", "指标名称", "单位", "属性", "指标属性")
+_GAP = re.compile(r"(?:\u3000|\s{2,}|\t)[\s\u3000]*")
+
+
+def _width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(ch) in "FW" else 1 for ch in text)
+
+
+def _runs(line: str) -> list[tuple[int, str]]:
+    """The cells of a space-aligned line: (display column where the cell starts, its text)."""
+    out, position = [], 0
+    for piece in _GAP.split(line.rstrip()):
+        start = line.find(piece, position) if piece else -1
+        if piece and start >= 0:
+            out.append((_width(line[:start]), piece.strip()))
+            position = start + len(piece)
+    return out
+
+
+def columns_to_tabs(text: str) -> str:
+    """A table laid out in space-aligned columns (as copied out of a PDF) rewritten as TAB-separated rows.
+
+    The header row names the columns (序号 / 重点任务 / 牵头单位 …) and fixes where each starts; a line whose
+    first column is empty continues the cells of the row above (a wrapped cell, even inside a name)."""
+    lines = text.split("\n")
+    out: list[str] = []
+    header: list[int] | None = None
+    rows: list[list[str]] = []
+
+    def flush() -> None:
+        out.extend("\t".join(row) for row in rows)
+        rows.clear()
+
+    for line in lines:
+        runs = _runs(line) if "\t" not in line else []
+        if header is None:
+            if len(runs) >= 3 and sum(cell in _TABLE_HEADS for _, cell in runs) >= 2:
+                header = [col for col, _ in runs]
+                rows.append([cell for _, cell in runs])
+                continue
+            out.append(line)
+            continue
+        if not line.strip() or not runs:
+            flush()
+            header = None
+            out.append(line)
+            continue
+        cells = [""] * len(header)
+        for col, cell in runs:
+            index = max([i for i, start in enumerate(header) if start <= col + 2] or [0])
+            cells[index] += cell
+        if cells[0] or len(rows) <= 1:
+            rows.append(cells)
+        else:  # a continuation line: wrapped cells of the row above
+            rows[-1] = [a + b for a, b in zip(rows[-1], cells)]
+    flush()
+    return "\n".join(out)
+
+
 def load_bytes(data: bytes, name: str, max_bytes: int = 50 * 1024 * 1024) -> RawDocument:
     """Extract the text of a policy file given its bytes and file name."""
     suffix = Path(name).suffix.lower()
@@ -158,6 +219,7 @@ def load_bytes(data: bytes, name: str, max_bytes: int = 50 * 1024 * 1024) -> Raw
             if data.lstrip()[:8].startswith(magic):
                 raise DocumentError(name, f"文件内容是{kind}，不是纯文本，请改用正确的扩展名")
         text, encoding = decode_text(data, name)
+        text = columns_to_tabs(text)
     elif suffix == ".docx":
         if not data.startswith(b"PK"):
             raise DocumentError(name, "文件内容不是 Word（.docx）格式")

@@ -118,8 +118,8 @@ def is_doubled_at_break(left: str, right: str) -> bool:
     if not left or not right or left[-1] != right[0] or not _CJK.match(right[0]):
         return False
     char = right[0]
-    if _is_word(char + char):
-        return False
+    if _is_word(char + char) or len(left) < 2 or left[-2] in "、，,：:（(；;“":
+        return False  # after a separator the left copy starts a name of its own (…、市⏎市场监管局)
     starts_word = any(_is_word(right[:k]) for k in range(2, 5) if len(right) >= k)
     ends_word = any(_is_word(left[-k:]) for k in range(2, 5) if len(left) >= k)
     return starts_word and not ends_word

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from .schema import Comparator, DeadlineKind, Target, Threshold
 
 _COMPOSITE = ["吨/万平方米", "公里/平方公里", "千瓦时/平方米", "千克标准煤/平方米", "吨标准煤", "个百分点", "百分点", "个工作日"]
-_BASE = ["平方公里", "平方千米", "平方米", "立方米", "公里", "千米", "米", "千瓦时", "千瓦", "兆瓦", "吨", "户", "辆", "人次", "人",
+_BASE = ["吨标准煤", "千克标准煤", "吨二氧化碳", "平方公里", "平方千米", "平方米", "立方米", "公里", "千米", "米", "千瓦时", "千瓦", "兆瓦", "吨", "户", "辆", "人次", "人",
          "元", "个", "家", "座", "所", "处", "条", "套", "台", "项", "倍", "株", "亩", "公顷", "张", "栋", "间", "根", "口", "次",
          "批", "盏", "部", "眼", "场", "例", "标箱", "小时", "分钟", "天", "工作日", "微克", "毫克", "升", "艘", "架", "列", "床",
          "片", "块", "棵", "头", "只", "本", "篇", "册", "层", "幢", "宗", "件", "名", "位", "支", "级"]
@@ -31,7 +31,9 @@ _OTHER_UNIT = rf"(?:万|亿)?[\u4e00-\u9fff](?<![{_NOT_UNITS}])(?=$|[，。；�
 _UNIT_PATTERN = rf"(?:(?:{_UNIT_ALT})/(?:{_PER_ALT})|{_UNIT_ALT}|{_OTHER_UNIT})"
 _QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)(?:(?:%|{_UNIT_ALT})?\s*[—–~～\-至到]\s*(\d+(?:\.\d+)?))?"
                        rf"(余|多)?({_UNIT_PATTERN})")
-_COUNT_UNITS = ("个", "家", "座", "所", "处", "条", "项", "批", "部", "场")
+_COUNT_UNITS = tuple(prefix + unit for unit in ("个", "家", "座", "所", "处", "条", "项", "批", "部", "场", "户", "人", "人次", "辆", "台",
+                                                "套", "栋", "间", "张", "名", "位", "株", "盏", "根", "眼", "艘")
+                     for prefix in ("", "万"))
 _DEADLINE = re.compile(
     r"^(?:力争|确保|计划|预计|争取|目标是|其中|并|且)?(?:在)?(到|至|截至|截止到?)?(?:(\d{4})\s*[—–\-至到~～]\s*)?(\d{4})年度?"
     r"(底|末|年底)?(前|以前|之前)?(?:，)?"
@@ -183,6 +185,10 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
                 and unit not in _COUNT_UNITS:
             previous_end = m.end()
             continue
+        if unit not in _COUNT_UNITS and unit != "%" and re.match(r"^[\u4e00-\u9fff]", after) and not qualifier \
+                and not re.match(r"^(?:和|与|及|或|、|的)", after) or rest[max(0, m.start() - 1):m.start()] == "每":
+            previous_end = m.end()
+            continue  # part of a name or a starting value: 15分钟生活圈, 500米覆盖率, 每10万人口, 由20天压减至10天
         if qualifier:
             if qualifier.group(1) == "以上" and comparator in (None, "=", ">"):
                 comparator = ">="
@@ -197,7 +203,7 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
         comparator = comparator or "="
         metric_text = before[:comp_at]
         baseline = None
-        base = re.search(r"比(\d{4})年(?:底|末)?", metric_text)
+        base = re.search(r"(?:比|较)(\d{4})年(?:底|末)?", metric_text)
         if base:
             baseline = int(base.group(1))
             metric_text = metric_text[: base.start()]
@@ -213,6 +219,9 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
                               value_max=value_max, unit=unit, baseline_year=baseline, quote=quote))
         previous_end = m.end() + (qualifier.end() if qualifier else 0)
     peak = _PEAK.search(rest)
+    inner = re.search(r"在?(\d{4})年(?:前|以前|之前)", rest[: peak.start()]) if peak else None
+    if inner:  # 确保…二氧化碳排放在2030年前达到峰值
+        deadline, year, kind = _Deadline(int(inner.group(1)), "before", 0), int(inner.group(1)), "before"
     if deadline and deadline.kind == "before" and peak and not _QUANTITY.search(rest):
         metric = _clean_metric(rest[: peak.start()]) or "碳排放"
         targets.append(Target(metric=metric, year=year, deadline_kind=kind, comparator="peak", quote=quote))
@@ -236,7 +245,8 @@ def indicator_targets(text: str) -> tuple[list[Target], str]:
     for line in lines:
         cells = [c.strip() for c in line.split("\t")] if "\t" in line else []
         if len(cells) < 3:
-            columns = None
+            if line.strip() and not re.fullmatch(r"[\s\-—–－]*\d{1,3}[\s\-—–－]*", line):
+                columns = None  # a table goes on over a page break (blank or page-number lines)
             keep.append(line)
             continue
         if columns is None:

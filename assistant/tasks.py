@@ -49,9 +49,18 @@ def _bracket_groups(text: str) -> list[tuple[int, int, str]]:
     return groups
 
 
+_LABEL_LINE = re.compile(r"^[ \t\u3000]*((?:责任单位|牵头单位|牵头部门|责任部门|主要责任单位|牵头责任单位)[：:][^\n]+)$", re.M)
+
+
 def unit_brackets(text: str) -> list[tuple[int, int, UnitList]]:
-    """Units brackets in a clause's text, each with its span and the units it names."""
+    """Units brackets in a clause's text, each with its span and the units it names; a line that starts with
+    a units label (责任单位：A、B) counts as one."""
     found = []
+    for m in _LABEL_LINE.finditer(text):
+        if not _INSTRUCTION.search(m.group(1)):
+            units = parse_unit_statement(m.group(1).strip())
+            if units:
+                found.append((m.start(1), m.end(), units))
     for start, end, inner in _bracket_groups(text):
         inner = inner.strip()
         if _INSTRUCTION.search(inner):
@@ -66,9 +75,9 @@ def unit_brackets(text: str) -> list[tuple[int, int, UnitList]]:
         elif not (_LABEL.match(inner) or "牵头" in inner):
             continue
         units = parse_unit_statement(inner)
-        if units:
+        if units and not any(a <= start < b for a, b, _ in found):
             found.append((start, end, units))
-    return found
+    return sorted(found, key=lambda f: f[0])
 
 
 def _merge(lists: list[UnitList]) -> UnitList:
@@ -108,6 +117,11 @@ def parse_appendix_table(appendix: str) -> list[AppendixRow]:
                         found[key] = i
             if "lead" in found and "task" in found:
                 columns = found
+                both = [i for i, cell in enumerate(cells) if cell in ("责任单位", "责任部门")]
+                if "co" not in columns and both and any(c in ("牵头单位", "牵头部门") for c in cells):
+                    # 牵头单位 beside 责任单位: the second names the other responsible units
+                    columns["lead"] = next(i for i, c in enumerate(cells) if c in ("牵头单位", "牵头部门"))
+                    columns["co"] = both[0]
             continue
 
         cell = {key: cells[i] if i < len(cells) else "" for key, i in columns.items()}
