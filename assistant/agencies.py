@@ -155,7 +155,7 @@ def role_phrases(content: str) -> UnitList | None:
             return None
         names, etc = split_units(phrase[: role.start()])
         pieces = [x for x in re.split(r"[、]", phrase[: role.start()]) if x.strip()]
-        if not names or len(names) < len(pieces):
+        if not names or len(names) < len(pieces) or "由" in phrase:
             return None
         result.etc = result.etc or etc
         if co is None and not result.leads:

@@ -86,7 +86,7 @@ def _deadline(clause: str) -> tuple[_Deadline | None, int]:
         kind: DeadlineKind = "by"
         if m.group(2):  # 2024—2026年累计…
             kind = "during"
-        elif m.group(5) and not m.group(1):
+        elif m.group(5) and not m.group(4):
             kind = "before"
         return _Deadline(int(m.group(3)), kind, 0), m.end()
     m = _PLAN_PERIOD.match(clause)
@@ -152,13 +152,16 @@ def extract(sentences: list[str]) -> tuple[list[Target], list[Threshold]]:
                               if t.year is None and t.deadline_kind is None and t.quote in sentence else t for t in targets]
                 continue
             found, rest_at = _deadline(clause)
+            governing = deadline
             if found:
                 found.start = offset
-                deadline = found
+                governing = found
+                if found.kind != "annual" or deadline is None:
+                    deadline = found  # 年均/每年 speaks for its own clause; 到2025年 for the rest of the sentence
             rest = _worded(clause[rest_at:])
-            quote_start = deadline.start if deadline and offset - deadline.start < 120 else offset
+            quote_start = governing.start if governing and offset - governing.start < 120 else offset
             quote = sentence[quote_start: offset + len(clause)]
-            _extract_clause(rest, deadline, quote, targets, thresholds)
+            _extract_clause(rest, governing, quote, targets, thresholds)
     return targets, thresholds
 
 
@@ -198,7 +201,7 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
             comparator = ">="
         if value_max is not None and comparator in (None, "="):
             comparator = ">="  # 达到3.5—3.8人: at least the lower end
-        if comparator == "increase_by" and unit not in ("%", "百分点", "倍"):
+        if comparator == "increase_by" and unit not in ("%", "百分点", "个百分点", "倍"):
             comparator, comp_at = "=", len(before)  # 能效提升6380万平方米: the verb is part of the metric
         comparator = comparator or "="
         metric_text = before[:comp_at]
@@ -212,7 +215,7 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
         if standard:  # 新建居住建筑执行83%节能标准
             metric = _clean_metric(re.sub(r"(?:执行|达到|按照)$", "", metric)) + standard.group()
         if (not metric or share_first) and qualifier:  # 80%以上(的)县级机关达到… : the metric follows the number
-            metric = _clean_metric(tail.lstrip("的")) or metric
+            metric = _clean_metric(re.split(r"[达实执进完]", tail.lstrip("的"), maxsplit=1)[0]) or metric
         if not metric:
             metric = _clean_metric(rest[: m.start()]) or quote[:20]
         targets.append(Target(metric=metric, year=year, deadline_kind=kind, comparator=comparator, value=value,

@@ -25,7 +25,7 @@ SIZES = {
     "qingdao_urban_rural_carbon_peak": (22, 92, 15, 42),
     "plan_appendix": (8, 34, 8, 11),
     "plan_body_sentence": (10, 36, 9, 19),
-    "plan_inline_lead": (11, 35, 11, 13),
+    "plan_inline_lead": (12, 35, 11, 16),
     "plan_lead_colleague": (8, 39, 8, 25),
 }
 TARGET_FIELDS = ("value", "unit", "year", "deadline_kind", "comparator", "baseline_year")
@@ -89,9 +89,9 @@ def test_gold_quotes_are_in_the_repaired_text(stem: str) -> None:
 def test_score_table_reports_mismatches() -> None:
     policy, gold = _parse("plan_inline_lead")
     broken = json.loads(json.dumps(gold))
-    broken["items"][0]["agencies"] = ["市财政局"]
-    broken["items"][0]["lead_agency"] = "市财政局"
-    broken["items"][0]["targets"][0]["value"] = 6
+    broken["items"][1]["agencies"] = ["市财政局"]
+    broken["items"][1]["lead_agency"] = "市财政局"
+    broken["items"][1]["targets"][0]["value"] = 6
     report = score_table(policy.tasks, broken)
     assert (report["units"]["hit"], report["units"]["gold"], report["units"]["found"]) == (33, 33, 35)
     assert report["leads"]["precision"] == round(10 / 11, 4)

@@ -98,24 +98,28 @@ def test_sub_items_with_units_become_rows_after_their_parent() -> None:
         ("一（一）", "（一）", None, "子项汇总"),
         ("一（一）1", "1", "一（一）", "责任单位"),
         ("一（一）2", "2", "一（一）", "责任单位"),
+        ("一（一）3", "3", "一（一）", "无"),
         ("一（二）", "（二）", None, "无"),
     ]
-    parent, first, second, _ = tasks
+    parent, first, second, third, _ = tasks
     assert (parent.lead_agency, parent.agencies) == (
         "市城市管理局", ["市城市管理局", "各县市区人民政府", "市住房城乡建设局"])
     assert (first.lead_agency, first.agencies) == ("市城市管理局", ["市城市管理局", "各县市区人民政府"])
     assert (second.lead_agency, second.agencies) == ("市住房城乡建设局", ["市住房城乡建设局", "市城市管理局"])
     assert first.title == "推进燃气管道改造" and first.chapter_title == "重点任务"
-    # the parent keeps its own lead-in targets and those of sub-items without a row of their own
-    assert [(t.value, t.unit, t.year) for t in parent.targets] == [(10, "个", 2025), (20, "座", None)]
+    # once one sub-item names units, every sub-item is a row: each keeps its own targets, the parent its lead-in's
+    assert [(t.value, t.unit, t.year) for t in parent.targets] == [(10, "个", 2025)]
+    assert [(t.value, t.unit, t.year) for t in third.targets] == [(20, "座", None)] and third.agencies == []
     assert [(t.value, t.unit, t.year) for t in first.targets] == [(200, "公里", 2025)]
     assert [(t.value, t.unit, t.year) for t in second.targets] == [(150, "公里", 2026)]
 
 
-def test_parent_units_take_precedence_over_sub_item_units() -> None:
+def test_parent_units_come_first_and_a_sub_item_without_units_inherits_them() -> None:
     text = SUB_ITEMS.replace("统筹推进，", "由市发展改革委牵头，会同市财政局推进，")
-    parent = _tasks(text)[0]
-    assert _units(parent) == ("市发展改革委", ["市发展改革委", "市财政局"], False, False, "牵头句")
+    parent, _, _, third, _ = _tasks(text)
+    assert _units(parent) == ("市发展改革委", ["市发展改革委", "市财政局", "市城市管理局", "各县市区人民政府",
+                                         "市住房城乡建设局"], False, False, "牵头句")
+    assert (third.lead_agency, third.agencies) == ("市发展改革委", ["市发展改革委", "市财政局"])
 
 
 APPENDIX = """某市实施方案
