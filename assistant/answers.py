@@ -12,8 +12,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from typing import Any
 
 from .embeddings import Embedder
+from .duties import duties_of
 from .exports import describe_target
 from .hits import Retriever, policy_terms, strip_question_words
 from .index import Index
@@ -102,6 +104,12 @@ def _overlap(question: str, text: str) -> float:
     return len(q & _bigrams(text)) / len(q) if q else 0.0
 
 
+def _task_fields(task: Task) -> dict[str, Any]:
+    """What every answer built on a task row carries of it, so every view renders the same thing."""
+    return {"agencies": task.agencies, "lead_agency": task.lead_agency, "lead_inferred": task.lead_inferred,
+            "co_agencies": [a for a in task.agencies if a != task.lead_agency], "deadline": task.deadline}
+
+
 @dataclass
 class Turn:
     question: str
@@ -148,13 +156,16 @@ class Assistant:
         latest = index.latest_versions()
         self.catalog = Catalog(records=[i.record for i in index.policies if i.record and latest.get(i.policy) == i.version],
                                units=[a for t in index.tasks for a in t.agencies])
+        self._plan_units: dict[str, set[str]] = {}
+        for t in index.tasks:
+            self._plan_units.setdefault(t.policy, set()).update(t.agencies)
 
     # ----------------------------------------------------------------- public
     def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,
             version: str | None = None) -> Answer:
         """Answer one question; ``conversation`` (if given) supplies and records context for follow-ups."""
         text = clean_question(question, self.max_question_chars)
-        query = understand(text, self.catalog)
+        query = understand(text, self.catalog, self._plan_units)
         previous = conversation.last if conversation else None
         followup = previous is not None and self._is_followup(text, bool(query.units))
         intent = query.intent
@@ -193,7 +204,7 @@ class Assistant:
 
     def understand(self, question: str) -> Query:
         """The typed reading of a cleaned question against the loaded plans."""
-        return understand(question, self.catalog)
+        return understand(question, self.catalog, self._plan_units)
 
     def _no_such_plan(self, query: Query) -> Answer:
         loaded = "、".join(f"《{r.title}》" for r in self.catalog.records) or "（无）"
@@ -327,8 +338,8 @@ class Assistant:
             lines.append("配合单位：" + "、".join(co) + ("等" if task.agencies_etc else ""))
         lines.append(f"依据：{self._source(task.policy, task.version, task.id, task.title)}")
         cite = self._units_citation(task)
-        return Answer(question=question, intent="agencies", answer="\n".join(lines), agencies=task.agencies,
-                      lead_agency=lead, citations=[c for c in [cite] if c], policy=task.policy,
+        return Answer(question=question, intent="agencies", answer="\n".join(lines), **_task_fields(task),
+                      citations=[c for c in [cite] if c], policy=task.policy,
                       version=task.version), task
 
     def _target_answer(self, question: str, intent: Intent, hits: list[Hit], followup: bool,
@@ -366,14 +377,15 @@ class Assistant:
                         score += 0.3 if target.unit == previous.target.unit else 0.0
                     if best is None or score > best[0]:
                         best = (score, target, task, hit)
-        if intent == "deadline" and hits and (best is None or not years):
+        stated_best = best is not None and best[1].value is not None and (best[1].value, best[1].unit) in stated_values
+        if intent == "deadline" and hits and (best is None or not years) and not stated_best:
             row = self._task_for(hits[0])
             if row is not None and row.deadline and self._relevant(question, hits[0], followup):
                 cite = self._units_citation(row)
                 text = (f"完成时限：{row.deadline}\n依据：{self._source(row.policy, row.version, row.id, row.title)}"
                         "（附件：任务分工表）")
-                return Answer(question=question, intent=intent, answer=text, agencies=row.agencies,
-                              lead_agency=row.lead_agency, citations=[c for c in [cite] if c], policy=row.policy,
+                return Answer(question=question, intent=intent, answer=text, **_task_fields(row),
+                              citations=[c for c in [cite] if c], policy=row.policy,
                               version=row.version), row
         if intent == "deadline" and not stated_values:
             dated = self._dated_sentence(question, hits, topic, terms, floor=best[0] if best else None)
@@ -394,9 +406,9 @@ class Assistant:
                 text = f"{when}。{describe_target(target)}"
         else:
             text = describe_target(target)
-        text += f"\n原文：“{target.quote}”\n依据：{self._source(task.policy, task.version, task.id, task.title)}"
+        text += f"\n依据：{self._source(task.policy, task.version, task.id, task.title)}"
         return Answer(question=question, intent=intent, answer=text, targets=[target],
-                      agencies=task.agencies, lead_agency=task.lead_agency,
+                      **_task_fields(task),
                       citations=[c for c in [cite] if c], policy=task.policy, version=task.version), task
 
     def _item_tasks(self, hit: Hit) -> list[Task]:
@@ -460,7 +472,7 @@ class Assistant:
         source = self._source(hit.policy, hit.version, hit.item_id, self._title(hit))
         text = "\n".join(f"“{s}”" for s in sentences) + f"\n依据：{source}"
         return Answer(question=question, intent="general", answer=text, citations=citations,
-                      agencies=task.agencies if task else [], lead_agency=task.lead_agency if task else None,
+                      **(_task_fields(task) if task else {}),
                       policy=hit.policy, version=hit.version), task
 
     def _agency_tasks(self, question: str, units: list[str], scope: set[tuple[str, str]]) -> Answer:
@@ -479,27 +491,25 @@ class Assistant:
         if not rows:
             return Answer(question=question, intent="agency_tasks", not_found=True, agencies=[agency],
                           answer=f"文件未给{agency}分配任务。")
-        lead = [t for t in rows if t.lead_agency == agency]
-        policies = list(dict.fromkeys(t.policy for t in rows))
-        lines = [f"{agency}共涉及 {len(rows)} 项任务。"]
+        titles = {p: (self.index.info(p, v).title if self.index.info(p, v) else p)  # type: ignore[union-attr]
+                  for p, v in scope}
+        duties = duties_of(agency, rows, titles)
+        policies = list(dict.fromkeys(d.policy for d in duties))
+        lines = [f"{agency}共涉及 {len(duties)} 项任务"
+                 f"（牵头 {sum(d.role == '牵头' for d in duties)} 项，配合 {sum(d.role == '配合' for d in duties)} 项）。"]
         for policy in policies:
-            own = [t for t in rows if t.policy == policy]
             if len(policies) > 1:
-                info = self.index.info(policy, own[0].version)
-                lines.append(f"《{info.title if info else policy}》：")
-            as_lead = [t for t in own if t.lead_agency == agency]
-            as_co = [t for t in own if t.lead_agency != agency]
-            if as_lead:
-                lines.append("牵头（含按列序推定）：" + "；".join(f"{t.id}{t.title}" for t in as_lead))
-            if as_co:
-                lines.append("配合：" + "；".join(f"{t.id}{t.title}" for t in as_co))
-        citations = []
-        for t in rows:
-            cite = self._units_citation(t)
-            if cite:
-                citations.append(cite)
+                lines.append(f"《{titles.get(policy, policy)}》")
+            for d in (d for d in duties if d.policy == policy):
+                role = d.role + ("（按所列第一家推定）" if d.lead_inferred else "")
+                lines.append(f"{d.task_id}{d.title}（{role}）：{d.text}")
+                lines += [f"　目标：{t}" for t in d.targets]
+                if d.deadline:
+                    lines.append(f"　完成时限：{d.deadline}")
+        citations = [c for c in (self._units_citation(t) for t in rows) if c]
+        lead = [t for t in rows if t.lead_agency == agency]
         return Answer(question=question, intent="agency_tasks", answer="\n".join(lines), agencies=[agency],
-                      targets=[x for t in lead for x in t.targets], citations=citations,
+                      targets=[x for t in lead for x in t.targets], citations=citations, duties=duties,
                       policy=rows[0].policy, version=rows[0].version)
 
     @staticmethod

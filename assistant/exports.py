@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import csv
 import io
 import json
@@ -25,19 +27,18 @@ _COMPARATOR = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "reduce_b
 
 
 def describe_target(target: Target) -> str:
-    """A target as an official reads it: 2025年 装配式建筑占城镇新建建筑的比例 = 50%."""
-    when = ""
-    if target.deadline_kind == "annual":
-        when = "每年 "
-    elif target.year:
-        when = f"{target.year}年{'前' if target.deadline_kind == 'before' else ''} "
-    if target.comparator == "peak":
-        return f"{when}{target.metric}达到峰值"
-    value = f"{target.value:g}{target.unit or ''}" if target.value is not None else ""
-    if target.comparator == "reduce_by":
-        base = f"比{target.baseline_year}年" if target.baseline_year else ""
-        return f"{when}{target.metric}{base}下降{value}"
-    return f"{when}{target.metric} {_COMPARATOR[target.comparator]} {value}"
+    """A target in the plan's own words: its quote, with the year that governs it when the quote leaves it out
+    (到2030年，轨道交通运营总里程数突破500公里; 每年，新增…)."""
+    quote = target.quote.strip("，；。 ")
+    parts = re.split(r"[，；]", quote)
+    if len(parts) > 2 and re.match(r"^(?:到|至|在|力争|确保)?\d{4}", parts[0]):
+        quote = f"{parts[0]}，{parts[-1]}"  # the year that governs it and the clause that states it
+    if target.year and str(target.year) not in quote:
+        when = f"{target.year}年前" if target.deadline_kind == "before" else f"到{target.year}年"
+        return f"{when}，{quote}"
+    if target.deadline_kind == "annual" and not re.search(r"每年|年均|每年度", quote):
+        return f"每年，{quote}"
+    return quote
 
 
 def task_records(tasks: list[Task]) -> list[dict[str, Any]]:

@@ -73,7 +73,11 @@ def detect_intent(question: str, names_unit: bool = False) -> Intent:
 
 def _core(name: str) -> str:
     """What distinguishes a unit: its name without place prefix and generic tail (市住房城乡建设局 → 住房城乡建设)."""
-    bare = re.sub(r"^(?:[\u4e00-\u9fff]{2,4}?[省市县区](?![场政委直]))?(?:[省市县区](?![场政]))?", "", name) or name
+    bare = name
+    place = next((p for p in places_in(name[:8]) if name.startswith((p.name, p.short))), None)
+    if place is not None:  # 青岛地铁集团 → 地铁集团, 山东省住房城乡建设厅 → 住房城乡建设厅
+        bare = name[len(place.name if name.startswith(place.name) else place.short):]
+    bare = re.sub(r"^[省市县区](?![场政辖])", "", bare) or name
     core = _GENERIC.sub("", bare)
     return core if len(core) >= 2 else bare
 
@@ -100,10 +104,12 @@ class Catalog:
         self.units = sorted(set(self.units), key=len, reverse=True)
         self._cores = {u: canonical(_core(u)) for u in self.units}
 
-    def units_in(self, question: str) -> list[str]:
-        """The units a question names: a full name, or a short one matched by its distinguishing characters."""
-        exact = [u for u in self.units if u in question or (len(_core(u)) >= 3 and _core(u) in question
-                                                            and _GENERIC.search(u))]
+    def units_in(self, question: str, among: set[str] | None = None) -> list[str]:
+        """The units a question names: a full name, or a short one matched by its distinguishing characters;
+        ``among`` limits the match to the units of the plans the question is about."""
+        units = [u for u in self.units if among is None or u in among]
+        exact = [u for u in units if u in question or (len(_core(u)) >= 3 and _core(u) in question
+                                                       and _GENERIC.search(u))]
         exact = [u for u in exact if not any(u != o and u in o for o in exact)]
         if exact:
             return exact
@@ -114,10 +120,12 @@ class Catalog:
                 core = canonical(_core(mention))
                 if len(core) < 2 or core in ("有关", "相关", "各", "哪个", "什么", "哪些"):
                     continue
-                for unit in self.units:
+                for unit in units:
                     known = self._cores[unit]
                     if core == known or known.endswith(core) or (_in_order(core, known) and core[0] == known[0]):
                         ratio = SequenceMatcher(None, core, known).ratio()
+                        # the kind of body written out counts too: 水务局 is 市水务局 before 市水务管理局, 住建厅 a 厅
+                        ratio += 0.5 if unit.endswith(canonical(mention)) else 0.2 if unit[-1] == mention[-1] else 0.0
                         found.append((ratio, unit))
             if found:
                 break
@@ -125,17 +133,20 @@ class Catalog:
             return []
         best = max(r for r, _ in found)
         # every unit the short name fits equally well: 水务部门 → 市水务局 and 市水务管理局 when both exist
-        return list(dict.fromkeys(u for r, u in sorted(found, key=lambda x: -x[0]) if r >= best - 0.25))
+        return list(dict.fromkeys(u for r, u in sorted(found, key=lambda x: -x[0]) if r >= best - 0.1))
 
 
-def understand(question: str, catalog: Catalog, versions: dict[str, list[str]] | None = None) -> Query:
-    """The typed reading of a (cleaned) question against the loaded plans."""
+def understand(question: str, catalog: Catalog, plan_units: dict[str, set[str]] | None = None) -> Query:
+    """The typed reading of a (cleaned) question against the loaded plans (``plan_units``: each plan's units)."""
     units = catalog.units_in(question)
     without_units = question
     for unit in units:
         without_units = without_units.replace(unit, " ")
     places = [p for p in places_in(without_units) if p.level]
     policies, unknown = _plans_named(question, places, catalog.records)
+    if policies and plan_units:  # a unit is looked for in the plans the question is about
+        among = set().union(*(plan_units.get(p, set()) for p in policies))
+        units = catalog.units_in(question, among) or units
     years = [int(y) for y in YEAR.findall(question)]
     years += [year for word, year in _PLAN_PERIOD.items() if word in question and year not in years]
     return Query(text=question, intent=detect_intent(question, bool(units)), units=units,
@@ -156,17 +167,34 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
         for level, pattern in _LEVEL_WORDS.items():
             if pattern.search(question):
                 chosen.extend(r.policy for r in records if r.level == level and r.policy not in chosen)
-    for record in records:  # a place no table knows (a new district) is still known to the plan that is for it
-        if record.place and record.place in question and record.policy not in chosen:
-            chosen.append(record.policy)
-    for record in records:
+    for record in records:  # a loaded plan's own place, by its full or short name (洛阳工业…, 叙州区)
+        if record.place and (record.place in question or (len(short_name(record.place)) >= 2
+                                                          and short_name(record.place) in question)):
+            if record.policy not in chosen:
+                chosen.append(record.policy)
+            unknown = [u for u in unknown if short_name(u) != short_name(record.place)]
+    named = [m.group(1) for m in _PLAN_PHRASE.finditer(question)]
+    for record in records:  # a plan named by its title: 这个工业碳达峰方案
         core = re.sub(r"^.*?[省市县区](?=[\u4e00-\u9fff]{4})", "", record.title)
-        core = re.sub(r"(?:工作|实施|行动)?(?:方案|计划)(?:（.*）)?$", "", core)
-        if len(core) >= 4 and core in question and record.policy not in chosen:
+        core = re.sub(r"(?:（.*）)?$", "", re.sub(r"(?:（.*）)$", "", core))
+        core = re.sub(r"(?:工作|实施|行动)?(?:方案|计划|规划)$", "", core)
+        if len(core) < 4 or record.policy in chosen:
+            continue
+        if core in question or any(_title_fit(phrase, core) >= 0.6 for phrase in named):
             chosen.append(record.policy)
     if unknown and chosen:
         unknown = []  # 山东省 and 青岛市 named, a Qingdao plan loaded: answer from it
     return chosen, unknown
+
+
+_PLAN_PHRASE = re.compile(r"([\u4e00-\u9fff“”]{4,24}?)(?:的)?(?:工作|实施|行动)?(?:方案|计划|规划)")
+
+
+def _title_fit(phrase: str, core: str) -> float:
+    """How much of a question's name for a plan (工业碳达峰) the plan's title holds, by character bigrams."""
+    phrase = re.sub(r"^.*(?:这个|那个|这份|该|本|在|按|按照|根据|关于)", "", phrase).strip("“”的")
+    bigrams = {phrase[i:i + 2] for i in range(len(phrase) - 1)}
+    return sum(1 for b in bigrams if b in core) / len(bigrams) if len(phrase) >= 4 else 0.0
 
 
 def topic(question: str) -> str:

@@ -145,6 +145,21 @@ class Query(_Model):
     old_version: bool = Field(False, description="The question asks about an earlier version (旧版, 修订前)")
 
 
+class Duty(_Model):
+    """What one task asks of one unit: the rows of 'X要做哪些工作' and of a unit's task list."""
+
+    policy: str
+    version: str = ""
+    plan_title: str = ""
+    task_id: str
+    title: str
+    role: Literal["牵头", "配合"]
+    lead_inferred: bool = False
+    text: str = Field(description="What the task asks, in the plan's words (its first sentences)")
+    targets: list[str] = Field([], description="Its targets in the plan's words")
+    deadline: str | None = None
+
+
 class Answer(_Model):
     question: str
     intent: Intent
@@ -152,6 +167,10 @@ class Answer(_Model):
     not_found: bool = False
     agencies: list[str] = []
     lead_agency: str | None = None
+    lead_inferred: bool = Field(False, description="The lead is the first unit listed, not stated as 牵头")
+    co_agencies: list[str] = []
+    deadline: str | None = Field(None, description="完成时限 of the task, where the plan gives one")
+    duties: list[Duty] = []
     targets: list[Target] = []
     citations: list[Citation] = []
     policy: str | None = None

@@ -157,7 +157,7 @@ def _own_text(clause: Clause, children: list[Clause]) -> tuple[str, int]:
 def _row(document: PolicyDocument, clause: Clause, text: str, units: UnitList, source: str,
          parent: str | None = None, deadline: str | None = None, targets_text: str | None = None,
          unit_quote: str | None = None) -> Task:
-    table_targets, body = indicator_targets(_strip_units(targets_text if targets_text is not None else text))
+    table_targets, body = indicator_targets(strip_units(targets_text if targets_text is not None else text))
     sentences = [s for s in re.split(r"(?<=[。！？])|\n", body) if s.strip() and not _INSTRUCTION.search(s)]
     targets, thresholds = extract(sentences)
     targets += table_targets
@@ -170,7 +170,8 @@ def _row(document: PolicyDocument, clause: Clause, text: str, units: UnitList, s
                 start=clause.start, end=clause.end)
 
 
-def _strip_units(text: str) -> str:
+def strip_units(text: str) -> str:
+    """The text without its units brackets and units lines."""
     for start, end, _ in reversed(unit_brackets(text)):
         text = text[:start] + text[end:]
     return text
@@ -182,7 +183,7 @@ def _units_in(text: str) -> tuple[UnitList, str, str | None]:
     if brackets:
         source = "牵头单位" if any(not u.lead_inferred for _, _, u in brackets) else "责任单位"
         return _merge([u for _, _, u in brackets]), source, text[brackets[0][0]:brackets[0][1]]
-    for sentence in re.split(r"(?<=[。；])|\n", _strip_units(text)):
+    for sentence in re.split(r"(?<=[。；])|\n", strip_units(text)):
         units = parse_body_lead(sentence) if not _INSTRUCTION.search(sentence) else None
         if units and sentence.strip() in text:
             return units, "牵头句", sentence.strip()

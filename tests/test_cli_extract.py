@@ -45,8 +45,8 @@ def test_extract_json_to_stdout() -> None:
     result = runner.invoke(app, ["extract", str(PLANS / "plan_inline_lead.txt")])
     assert result.exit_code == 0, result.output
     records = json.loads(result.stdout)
-    assert [r["id"] for r in records][:3] == ["二（一）", "二（二）", "二（三）"]
-    assert len(records) == 11
+    assert [r["id"] for r in records][:3] == ["一", "二（一）", "二（二）"]  # the goals chapter 一、总体目标 first
+    assert len(records) == 12
 
 
 def test_extract_csv(tmp_path: Path) -> None:
@@ -66,9 +66,9 @@ def test_extract_xlsx_folder(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     workbook = load_workbook(out)
     assert workbook.sheetnames == ["任务", "目标"]
-    # 8 + 10 + 11 + 8 task rows and 11 + 19 + 13 + 25 targets across the four fixtures
-    assert workbook["任务"].max_row == 1 + 37
-    assert workbook["目标"].max_row == 1 + 68
+    # 8 + 10 + 12 + 8 task rows and 11 + 19 + 16 + 25 targets across the four fixtures
+    assert workbook["任务"].max_row == 1 + 38
+    assert workbook["目标"].max_row == 1 + 71
     assert {c.value for c in workbook["任务"]["A"][1:]} == {
         "plan_appendix", "plan_body_sentence", "plan_inline_lead", "plan_lead_colleague"}
 
@@ -85,7 +85,7 @@ def test_extract_reports_bad_files_and_goes_on(tmp_path: Path) -> None:
 def test_extract_latest_only(tmp_path: Path) -> None:
     text = QINGDAO.read_text("utf-8")
     (tmp_path / "plan_v1.txt").write_text(text, "utf-8")
-    (tmp_path / "plan_v2.txt").write_text(text, "utf-8")
+    (tmp_path / "plan_v2.txt").write_text(text.replace("351.6公里", "360公里"), "utf-8")  # the same text would be one copy
     both = json.loads(runner.invoke(app, ["extract", str(tmp_path)]).stdout)
     latest = json.loads(runner.invoke(app, ["extract", str(tmp_path), "--latest"]).stdout)
     assert (len(both), len(latest)) == (44, 22)
@@ -131,7 +131,7 @@ def test_schema_prints_json_schema() -> None:
     assert schema["additionalProperties"] is False
     assert {"policy", "id", "title", "lead_agency", "agencies", "targets"} <= set(schema["properties"])
     assert set(schema["$defs"]["Target"]["properties"]) == {
-        "metric", "year", "deadline_kind", "comparator", "value", "unit", "baseline_year", "quote"}
+        "metric", "year", "deadline_kind", "comparator", "value", "value_max", "unit", "baseline_year", "quote"}
 
 
 def test_score_table() -> None:

@@ -59,15 +59,15 @@ TASKS = [
 @pytest.mark.parametrize(
     ("target", "text"),
     [
-        (_target(), "2025年 绿色建筑占比 = 100%"),
-        (_target(comparator=">=", value=60.0, year=2030), "2030年 绿色建筑占比 ≥ 60%"),
-        (_target(comparator="<=", value=8.5, year=None, deadline_kind=None), "绿色建筑占比 ≤ 8.5%"),
-        (_target(metric="碳排放", comparator="peak", value=None, unit=None, year=2030, deadline_kind="before"),
-         "2030年前 碳排放达到峰值"),
-        (_target(metric="单位面积能耗", comparator="reduce_by", value=5.0, unit="百分点", baseline_year=2020),
-         "2025年 单位面积能耗比2020年下降5百分点"),
-        (_target(metric="整治", comparator="=", value=10.0, unit="处", year=None, deadline_kind="annual"), "每年 整治 = 10处"),
-        (_target(metric="能效", comparator="increase_by", value=20.0), "2025年 能效 比基准提高 20%"),
+        (_target(), "到2025年，绿色建筑占比达到100%"),
+        (_target(comparator=">=", value=60.0, year=2030, quote="绿色建筑占比达到60%以上"), "到2030年，绿色建筑占比达到60%以上"),
+        (_target(comparator="<=", value=8.5, year=None, deadline_kind=None, quote="绿色建筑占比控制在8.5%以内。"),
+         "绿色建筑占比控制在8.5%以内"),
+        (_target(metric="碳排放", comparator="peak", value=None, unit=None, year=2030, deadline_kind="before",
+                 quote="城乡建设领域碳排放达到峰值"), "2030年前，城乡建设领域碳排放达到峰值"),
+        (_target(metric="整治", comparator="=", value=10.0, unit="处", year=None, deadline_kind="annual",
+                 quote="整治易涝点10处"), "每年，整治易涝点10处"),
+        (_target(year=None, deadline_kind="annual", quote="每年新增10处"), "每年新增10处"),
     ],
 )
 def test_describe_target(target: Target, text: str) -> None:
@@ -78,8 +78,8 @@ def test_task_records() -> None:
     records = task_records(TASKS)
     assert [list(r) for r in records] == [list(TASK_COLUMNS)] * 3
     assert [(r["lead_agency"], r["co_agencies"], r["lead_inferred"], r["deadline"], r["targets"]) for r in records] == [
-        ("市住房城乡建设局", "市财政局等", "按列序推定", "", "2025年 绿色建筑占比 = 100%；2030年前 碳排放达到峰值"),
-        ("市城市管理局", "市公安局", "原文明确", "长期坚持", "每年 整治 = 10处"),
+        ("市住房城乡建设局", "市财政局等", "按列序推定", "", "到2025年，绿色建筑占比达到100%；2030年前，碳排放达到峰值"),
+        ("市城市管理局", "市公安局", "原文明确", "长期坚持", "每年整治10处"),
         ("", "", "", "", ""),
     ]
 
@@ -137,11 +137,12 @@ def test_json_records() -> None:
         assert {"policy", "chapter", "chapter_title", "number", "title", "text", "lead_agency", "agencies",
                 "targets"} <= set(record)
         for target in record["targets"]:
-            assert set(target) == {"metric", "year", "deadline_kind", "comparator", "value", "unit", "baseline_year",
-                                   "quote"}
+            assert set(target) == {"metric", "year", "deadline_kind", "comparator", "value", "value_max", "unit",
+                                   "baseline_year", "quote"}
         assert Task.model_validate(record) == task
     assert records[0]["targets"][1] == {"metric": "碳排放", "year": 2030, "deadline_kind": "before", "comparator": "peak",
-                                        "value": None, "unit": None, "baseline_year": None, "quote": "2030年前，碳排放达到峰值"}
+                                        "value": None, "value_max": None, "unit": None, "baseline_year": None,
+                                        "quote": "2030年前，碳排放达到峰值"}
     assert "“双清零”" in to_json(TASKS)  # not escaped
     assert export(TASKS, "json") == to_json(TASKS).encode("utf-8")
 

@@ -58,7 +58,7 @@ def test_md_escape_keeps_text_literal() -> None:
 def _answer(**extra: object) -> Answer:
     citation = Citation(policy="p", version="v1", chapter="二", number="（一）", item_id="二（一）", title="构建格局",
                         text="（一）构建格局\n到2030年，里程突破500公里。", quote="到2030年，里程突破500公里")
-    values: dict[str, object] = {"question": "问", "intent": "target", "answer": "2030年 里程 > 500公里\n依据：二（一）",
+    values: dict[str, object] = {"question": "问", "intent": "target", "answer": "到2030年，里程突破500公里\n依据：二（一）",
                                  "agencies": ["市自然资源和规划局", "市交通运输局"], "lead_agency": "市自然资源和规划局",
                                  "targets": [Target(metric="里程", year=2030, deadline_kind="by", comparator=">",
                                                     value=500, unit="公里", quote="里程突破500公里")],
@@ -69,7 +69,8 @@ def _answer(**extra: object) -> Answer:
 
 def test_answer_parts() -> None:
     answer = _answer()
-    assert views.answer_markdown(answer) == "2030年 里程 \\> 500公里  \n依据：二（一）"
+    assert views.answer_markdown(answer) == "到2030年，里程突破500公里  \n依据：二（一）"
+    assert views.answer_markdown(_answer(answer="里程 > 500 *公里*")) == "里程 \\> 500 \\*公里\\*"  # markdown escaped
     assert views.units_markdown(answer) == "责任单位：**市自然资源和规划局**（牵头）、市交通运输局"
     [source] = views.sources(answer, {("p", "v1"): "某某方案"})
     assert source.label == "某某方案 · 二（一） 构建格局"
@@ -98,9 +99,9 @@ def test_an_agency_tasks_answer_does_not_repeat_the_unit() -> None:
 
 
 def test_target_lines_leave_out_what_the_answer_states() -> None:
-    stated = _answer(answer="2030年 里程 > 500公里\n依据：二（一）")
+    stated = _answer(answer="到2030年，里程突破500公里\n依据：二（一）")
     assert views.target_lines(stated) == []
-    assert views.target_lines(_answer(answer="牵头单位：市自然资源和规划局")) == ["2030年 里程 > 500公里"]
+    assert views.target_lines(_answer(answer="牵头单位：市自然资源和规划局")) == ["到2030年，里程突破500公里"]
 
 
 def test_ask_answers_and_follows_up(fake_engine) -> None:  # noqa: ANN001
@@ -168,7 +169,7 @@ def test_table_frame(tasks: list[Task]) -> None:
     assert row["牵头单位"] == "市自然资源和规划局"
     assert row["牵头单位依据"] == "按列序推定"
     assert row["配合/责任单位"] == "市住房城乡建设局、市交通运输局、青岛地铁集团、各区市等"
-    assert "2030年 轨道交通运营总里程数 > 500公里" in row["目标"]
+    assert "到2030年，轨道交通运营总里程数突破500公里" in row["目标"]
     assert list(views.table_frame(tasks[:1], with_policy=True).columns[:2]) == ["政策", "版本"]
     assert views.table_frame([]).empty
     dated = tasks[3].model_copy(update={"deadline": "2025年底前"})
@@ -196,7 +197,7 @@ def test_unit_view_of_the_housing_bureau(tasks: list[Task]) -> None:
     frame = views.unit_targets_frame(view)
     assert len(frame) == 41
     assert frame["年份"].value_counts().to_dict() == {"2025": 27, "2030": 9, "未写年份": 4, "每年": 1}
-    assert frame.iloc[0].to_dict() == {"年份": "2025", "目标": "2025年 规划建设绿色生态城区 ≥ 5个", "编号": "二（二）",
+    assert frame.iloc[0].to_dict() == {"年份": "2025", "目标": "到2025年，规划建设绿色生态城区不低于5个", "编号": "二（二）",
                                        "任务": "打造绿色生态城区", "角色": "牵头"}
     assert list(frame["年份"]) == sorted(frame["年份"], key=lambda y: (not y.isdigit(), y))
 
@@ -233,7 +234,7 @@ def test_targets_timeline(tasks: list[Task]) -> None:
     assert list(frame.columns) == ["年份", "指标", "目标", "编号", "任务", "牵头单位"]
     assert frame["年份"].value_counts().sort_index().to_dict() == {2025: 27, 2030: 10}
     assert frame.iloc[0].to_dict() == {"年份": 2025, "指标": "轨道交通运营总里程数",
-                                       "目标": "2025年 轨道交通运营总里程数 = 351.6公里", "编号": "二（一）",
+                                       "目标": "到2025年，轨道交通运营总里程数达到351.6公里", "编号": "二（一）",
                                        "任务": "构建绿色发展空间格局", "牵头单位": "市自然资源和规划局"}
     assert views.undated_targets(tasks) == 5
     assert views.targets_timeline([]).empty
