@@ -18,7 +18,7 @@ from importlib import resources
 from .schema import Agency, AgencyKind
 
 _UNIT_END = re.compile(
-    r"(?:局|委|办|厅|中心|集团|公司|政府|部门|单位|银行|分行|院|会|署|处|所|站|队|部|组|室|区|市|县|镇|街道|管委会|联|社|协|"
+    r"(?:局|委|办|厅|中心|集团|公司|政府|部门|单位|银行|分行|院|会|署|处|所|站|队|部|组|室|区|市|县|镇|街道|管委会|联|社|协|林场|农场|"
     r"新区|功能区|海关|税务局|监管局|管理局|支队|大队|总队|分局|办公室|委员会)$"
 )
 _STOP_WORDS = ("等", "按职责", "按照职责", "分工负责", "负责", "配合", "参与", "推进", "落实", "共同", "协同",
@@ -171,7 +171,8 @@ def parse_unit_statement(content: str) -> UnitList:
     roles = role_phrases(content) if not _ANY_LABEL.match(content) and "牵头" not in content else None
     if roles:
         return roles
-    parts = [p for p in re.split(r"[；;]", content) if p.strip()]
+    # parts at ；, or at a comma that opens another label (牵头单位：A，配合单位：B)
+    parts = [p for p in re.split(r"[；;]|[，,](?=(?:配合|协办|参与|协同|责任)(?:单位|部门)[：:])", content) if p.strip()]
     result = UnitList()
     labelled = [p for p in parts if _ANY_LABEL.match(p.strip())]
     if labelled and any(_LEAD_LABEL.match(p.strip()) for p in labelled):
@@ -207,6 +208,30 @@ def parse_unit_statement(content: str) -> UnitList:
 _BODY_LEAD = re.compile(r"(?:^|[，。；、\n])(?:由)?([^，。；：\n]{2,40}?)牵头(?!单位)([^。；]{0,120})")
 
 
+_ROLE_PHRASE = re.compile(r"^(?:由|以)?([^，。；]{2,80}?)(牵头抓总|牵头负责|牵头|负总责|负责|主责|配合|协同推进|协同|参与|协助|"
+                          r"按照?职责分工)")
+
+
+def parse_role_sentence(sentence: str) -> UnitList:
+    """A sentence of unit phrases with their roles: 由A负责，B、C配合 / A牵头抓总，B、C协同推进 /
+    A负责统筹指导，B负责具体实施，C配合开展联合执法. Every phrase before the roles must be units only."""
+    result = UnitList()
+    for phrase in re.split(r"[，,；;]", sentence.strip().rstrip("。")):
+        m = _ROLE_PHRASE.match(phrase.strip())
+        if not m:
+            continue
+        pieces = [p for p in re.split(r"[、]", m.group(1)) if p.strip()]
+        names, etc = split_units(m.group(1))
+        if not names or len(names) < len(pieces) or re.search(r"由|[（(][^）)]*$", m.group(1)):
+            continue
+        result.etc = result.etc or etc
+        if m.group(2) in ("牵头抓总", "牵头负责", "牵头", "负总责", "负责", "主责") and not result.leads:
+            result.leads = names
+        else:
+            result.co.extend(n for n in names if n not in result.names)
+    return result if result.leads else UnitList()
+
+
 def parse_body_lead(sentence: str) -> UnitList:
     """A body sentence stating a lead: 由A牵头，会同B、C… / A牵头负责… ."""
     m = _BODY_LEAD.search(sentence)
@@ -225,7 +250,7 @@ def parse_body_lead(sentence: str) -> UnitList:
         co, etc = split_units(cm.group(1))
     else:
         pm = re.match(r"^[^，,。；]{0,12}?[，,](.+?)(?:按照?职责分工|按职责负责|密切配合|配合|参与|共同推进|共同负责|分工负责|"
-                      r"指导支持|协助)", tail)
+                      r"指导支持|协助|协同推进|协同配合|协同)", tail)
         if pm:
             co, etc = split_units(pm.group(1))
     return UnitList(leads=leads, co=[n for n in co if n not in leads], etc=etc)

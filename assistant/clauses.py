@@ -157,12 +157,15 @@ def parse_clauses(repaired: Repaired, policy: str, version: str = "") -> PolicyD
             style = next(i for i in (1, 2, 3) if sb.group(i))
             if item is None or item_style == style:  # a chapter whose tasks are numbered 1. 2.
                 item_style, sub = style, None
-                item = _Open("item", unique(f"{chapter.chapter}{numeral}."), chapter.chapter, chapter.chapter_title,
-                             f"{numeral}.", title, start, end, chapter.id or None)
+                label = numeral if style == 1 else f"（{numeral}）" if style == 2 else sb.group(3)
+                item = _Open("item", unique(f"{chapter.chapter}{label}"), chapter.chapter, chapter.chapter_title,
+                             f"{numeral}." if style == 1 else label, title, start, end, chapter.id or None)
                 nodes.append(item)
                 extend(end)
                 continue
-            sub = _Open("subitem", unique(f"{item.id}{numeral}"), item.chapter, item.chapter_title, numeral,
+            # a sub-item's id ends in its label as printed: 二（二）1 for 1., 二（四）（1） for （1）, 二（一）① for ①
+            label = numeral if style == 1 else f"（{numeral}）" if style == 2 else sb.group(3)
+            sub = _Open("subitem", unique(f"{item.id}{label}"), item.chapter, item.chapter_title, label,
                         title, start, end, item.id)
             nodes.append(sub)
             extend(end)

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 
 from .schema import Comparator, DeadlineKind, Target, Threshold
 
-_COMPOSITE = ["吨/万平方米", "公里/平方公里", "千瓦时/平方米", "千克标准煤/平方米", "吨标准煤", "个百分点", "百分点", "个工作日"]
-_BASE = ["吨标准煤", "千克标准煤", "吨二氧化碳", "平方公里", "平方千米", "平方米", "立方米", "公里", "千米", "米", "千瓦时", "千瓦", "兆瓦", "吨", "户", "辆", "人次", "人",
+_COMPOSITE = ["吨/万平方米", "公里/平方公里", "千瓦时/平方米", "千克标准煤/平方米", "吨标准煤", "个百分点", "百分点", "个工作日",
+              "万亿元"]
+_BASE = ["吨标准煤", "千克标准煤", "克标准煤", "吨二氧化碳", "千伏安", "千瓦时", "平方公里", "平方千米", "平方米", "立方米", "公里", "千米", "米", "千瓦时", "千瓦", "兆瓦", "吨", "户", "辆", "人次", "人",
          "元", "个", "家", "座", "所", "处", "条", "套", "台", "项", "倍", "株", "亩", "公顷", "张", "栋", "间", "根", "口", "次",
          "批", "盏", "部", "眼", "场", "例", "标箱", "小时", "分钟", "天", "工作日", "微克", "毫克", "升", "艘", "架", "列", "床",
          "片", "块", "棵", "头", "只", "本", "篇", "册", "层", "幢", "宗", "件", "名", "位", "支", "级"]
 UNITS = sorted(_COMPOSITE + ["%", "‰", "℃"] + [prefix + base for base in _BASE for prefix in ("", "万", "亿")],
                key=len, reverse=True)
-_PER = ["日", "天", "年", "月", "人", "户", "万元", "元", "亩", "升", "立方米", "平方米", "万平方米", "公里", "平方公里", "千瓦时",
+_PER = ["日", "天", "年", "月", "人", "户", "万元", "元", "亩", "升", "立方米", "平方米", "万平方米", "公里", "平方公里", "千瓦时", "万千瓦时",
         "吨", "小时", "百户", "千人", "万人"]
 _UNIT_ALT = "|".join(re.escape(u) for u in UNITS)
 _PER_ALT = "|".join(re.escape(u) for u in sorted(_PER, key=len, reverse=True))
@@ -116,6 +117,7 @@ def _clean_metric(metric: str) -> str:
 _CN_NUMBER = {"一": 1, "两": 2, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9, "十": 10}
 _WORDED = [
     (re.compile(r"翻一番"), "提高2倍"), (re.compile(r"翻两番"), "提高4倍"), (re.compile(r"过半"), "超过50%"),
+    (re.compile(r"半数(?=以上)|一半(?=以上)"), "50%"),
     (re.compile(r"(?<![\u4e00-\u9fff])?([一二三四五六七八九])成(?=以上|以下|左右|[，。；的]|$)"),
      lambda m: f"{_CN_NUMBER[m.group(1)] * 10}%"),
     (re.compile(r"(?<=[建设成立造培育新增打创完])([两二三四五六七八九十]{1,2})(个|家|座|所|处|条|批)"),
@@ -138,28 +140,47 @@ def _worded(clause: str) -> str:
     return clause
 
 
-def extract(sentences: list[str]) -> tuple[list[Target], list[Threshold]]:
-    """Targets and thresholds in the given sentences of one clause, in order."""
+def extract(sentences: list[str], paragraph_years: bool = False) -> tuple[list[Target], list[Threshold]]:
+    """Targets and thresholds in the given sentences of one clause, in order.
+
+    With ``paragraph_years`` (a goals section), a year that opens a paragraph governs its later sentences too:
+    到2027年，…明显提升。主次干道机械化清扫率达到98%以上 → 2027. Sentences are then given one paragraph per item
+    of ``sentences``, and split here."""
     targets: list[Target] = []
     thresholds: list[Threshold] = []
-    for sentence in sentences:
-        deadline: _Deadline | None = None
+    opening: _Deadline | None = None
+    unstated_from = 10**6
+    if paragraph_years:
+        split = []
+        for paragraph in sentences:
+            parts = [p for p in re.split(r"(?<=[。！？])", paragraph) if p.strip()]
+            split += [(p, i == 0) for i, p in enumerate(parts)]
+    else:
+        split = [(s, True) for s in sentences]
+    for sentence, first in split:
+        if first:
+            opening = None
+        deadline: _Deadline | None = None if first or opening is None else _Deadline(opening.year, opening.kind, -1)
         for offset, clause in _clauses(sentence):
             after = _YEAR_AFTER.match(clause)
             if after and not _QUANTITY.search(clause):  # …控制在8%以内，力争2027年底前实现
                 year = int(after.group(1))
                 targets[:] = [t.model_copy(update={"year": year, "deadline_kind": "by"})
-                              if t.year is None and t.deadline_kind is None and t.quote in sentence else t for t in targets]
+                              if i >= unstated_from and t.quote in sentence else t for i, t in enumerate(targets)]
                 continue
             found, rest_at = _deadline(clause)
             governing = deadline
             if found:
                 found.start = offset
                 governing = found
+                if first and paragraph_years and opening is None and offset == 0:
+                    opening = found
                 if found.kind != "annual" or deadline is None:
                     deadline = found  # 年均/每年 speaks for its own clause; 到2025年 for the rest of the sentence
             rest = _worded(clause[rest_at:])
-            quote_start = governing.start if governing and offset - governing.start < 120 else offset
+            # targets of a clause that states no year of its own may take one stated right after them
+            unstated_from = len(targets) if not found else len(targets) + 10**6
+            quote_start = governing.start if governing and 0 <= governing.start and offset - governing.start < 120 else offset
             quote = sentence[quote_start: offset + len(clause)]
             _extract_clause(rest, governing, quote, targets, thresholds)
     return targets, thresholds
@@ -178,7 +199,8 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
         comparator, comp_at = _comparator_before(before)
         qualifier = re.match(r"^(?:及)?(以上|以下|以内|左右)", after)
         tail = after[qualifier.end():] if qualifier else after
-        share_first = unit == "%" and qualifier is not None and tail.startswith("的") and comparator is None
+        share_first = unit == "%" and tail.startswith("的") and comparator is None and (
+            qualifier is not None or value_max is not None or re.search(r"不低于|不少于|达到|超过|形成", before))
         if not share_first and (tail.startswith("的") or (
                 qualifier and qualifier.group(1) in ("以上", "以下") and unit != "%"
                 and comparator is None and re.match(r"^[\u4e00-\u9fff]", tail))):

@@ -11,9 +11,10 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from .agencies import UnitList, canonical, looks_like_unit, parse_body_lead, parse_unit_statement, role_phrases, split_units
+from .agencies import (UnitList, canonical, looks_like_unit, parse_body_lead, parse_role_sentence, parse_unit_statement,
+                       role_phrases, split_units)
 from .clauses import PolicyDocument
-from .schema import Clause, Task
+from .schema import Clause, Target, Task
 from .targets import extract, indicator_targets
 
 _LABEL = re.compile(r"^(?:责任单位|牵头单位|牵头部门|主要责任单位|牵头责任单位|主责单位|责任部门|责任主体|承办单位|实施主体|配合单位|"
@@ -156,11 +157,13 @@ def _own_text(clause: Clause, children: list[Clause]) -> tuple[str, int]:
 
 def _row(document: PolicyDocument, clause: Clause, text: str, units: UnitList, source: str,
          parent: str | None = None, deadline: str | None = None, targets_text: str | None = None,
-         unit_quote: str | None = None) -> Task:
+         unit_quote: str | None = None, appendix_targets: list[Target] | None = None) -> Task:
     table_targets, body = indicator_targets(strip_units(targets_text if targets_text is not None else text))
-    sentences = [s for s in re.split(r"(?<=[。！？])|\n", body) if s.strip() and not _INSTRUCTION.search(s)]
-    targets, thresholds = extract(sentences)
-    targets += table_targets
+    goals = bool(_GOALS.search(clause.title))
+    pieces = body.split("\n") if goals else re.split(r"(?<=[。！？])|\n", body)
+    sentences = [s for s in pieces if s.strip() and not _INSTRUCTION.search(s)]
+    targets, thresholds = extract(sentences, paragraph_years=goals)
+    targets += table_targets + (appendix_targets or [])
     return Task(policy=document.policy, version=document.version, id=clause.id, chapter=clause.chapter,
                 chapter_title=clause.chapter_title, number=clause.number, title=clause.title, text=clause.text,
                 lead_agency=units.leads[0] if units.leads else None, lead_inferred=units.lead_inferred,
@@ -183,28 +186,38 @@ def _units_in(text: str) -> tuple[UnitList, str, str | None]:
     if brackets:
         source = "牵头单位" if any(not u.lead_inferred for _, _, u in brackets) else "责任单位"
         return _merge([u for _, _, u in brackets]), source, text[brackets[0][0]:brackets[0][1]]
-    for sentence in re.split(r"(?<=[。；])|\n", strip_units(text)):
-        units = parse_body_lead(sentence) if not _INSTRUCTION.search(sentence) else None
-        if units and sentence.strip() in text:
-            return units, "牵头句", sentence.strip()
+    sentences = re.split(r"(?<=[。；])|\n", strip_units(text))
+    for parse in (parse_body_lead, parse_role_sentence):
+        for sentence in sentences:
+            units = parse(sentence) if not _INSTRUCTION.search(sentence) else None
+            if units and sentence.strip() in text:
+                return units, "牵头句", sentence.strip()
     return UnitList(), "无", None
 
 
-_GOALS = re.compile(r"目标|指标")
-
-
-def _goal_rows(document: PolicyDocument) -> list[Task]:
+def _goal_rows(document: PolicyDocument, appendix_targets: list[Target]) -> list[Task]:
     """A goals chapter with no numbered items (二、工作目标) is a row of its own when it states targets."""
     rows = []
     for chapter in document.clauses:
         if chapter.level != "chapter" or not _GOALS.search(chapter.title) or document.children(chapter.id):
             continue
-        row = _row(document, chapter, chapter.text, UnitList(), "无")
+        row = _row(document, chapter, chapter.text, UnitList(), "无",
+                   appendix_targets=appendix_targets if _REFERS_TO_APPENDIX.search(chapter.text) else None)
         if row.targets:
             rows.append(row.model_copy(update={"number": ""}))
     return rows
 
 
+def _goal_item(document: PolicyDocument) -> Clause | None:
+    """Where an appendix indicator table belongs: the goals section that refers to it (主要指标见附件1)."""
+    for clause in document.clauses:
+        if _GOALS.search(clause.title) and _REFERS_TO_APPENDIX.search(clause.text):
+            return clause
+    return None
+
+
+_GOALS = re.compile(r"目标|指标")
+_REFERS_TO_APPENDIX = re.compile(r"见附件|见附表|详见附件|如附件")
 _CHAPTER_STATEMENT = re.compile(r"^(?:以上|上述)(?:各项|几项|重点|所列)?(?:任务|工作)(?:均|统一)?由")
 
 
@@ -273,7 +286,12 @@ def build_tasks(document: PolicyDocument) -> list[Task]:
         tasks.append(_row(document, item, item.text, units, source, deadline=deadline, targets_text=own,
                           unit_quote=own_quote))
         tasks.extend(child_rows)
-    tasks = sorted(tasks + _goal_rows(document), key=lambda t: t.start)  # stable: sub-item rows stay after their item
+    appendix_targets, _ = indicator_targets(document.appendix) if document.appendix else ([], "")
+    home = _goal_item(document) if appendix_targets else None
+    if home is not None and home.level == "item":  # a numbered goals item that refers to the appendix table
+        tasks = [t.model_copy(update={"targets": t.targets + appendix_targets}) if t.id == home.id else t
+                 for t in tasks]
+    tasks = sorted(tasks + _goal_rows(document, appendix_targets), key=lambda t: t.start)  # stable: sub-item rows stay after their item
     if first_is_lead:  # the plan says the first unit listed is the lead: not an inference
         tasks = [t.model_copy(update={"lead_inferred": False}) if t.lead_inferred else t for t in tasks]
     return tasks

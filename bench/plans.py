@@ -56,7 +56,8 @@ def table_scores(data: Path) -> list[dict[str, Any]]:
             except PolicyAssistantError as exc:
                 rows.append({"plan": path.name, "error": str(exc)})
                 continue
-            rows.append({"plan": path.name, "units_p": report["units"]["precision"], "units_r": report["units"]["recall"],
+            rows.append({"plan": path.name, "items_p": report["items"]["precision"], "items_r": report["items"]["recall"],
+                         "units_p": report["units"]["precision"], "units_r": report["units"]["recall"],
                          "leads_r": report["leads"]["recall"], "targets_p": report["targets"]["precision"],
                          "targets_r": report["targets"]["recall"], "report": report})
     return rows
@@ -118,12 +119,13 @@ def main() -> None:
     args = parser.parse_args()
     started = time.monotonic()
     tables = table_scores(args.data)
-    print(f"{'plan':34} {'units P':>8} {'units R':>8} {'leads R':>8} {'targ P':>8} {'targ R':>8}")
+    print(f"{'plan':34} {'items P':>8} {'items R':>8} {'units P':>8} {'units R':>8} {'leads R':>8} {'targ P':>8} "
+          f"{'targ R':>8}")
     for row in tables:
         if "error" in row:
             print(f"{row['plan']:34} {row['error']}")
             continue
-        print(f"{row['plan']:34} {row['units_p']:8.3f} {row['units_r']:8.3f} {row['leads_r']:8.3f} "
+        print(f"{row['plan']:34} {row['items_p']:8.3f} {row['items_r']:8.3f} {row['units_p']:8.3f} {row['units_r']:8.3f} {row['leads_r']:8.3f} "
               f"{row['targets_p']:8.3f} {row['targets_r']:8.3f}")
     result: dict[str, Any] = {"tables": tables}
     if not args.tables_only:

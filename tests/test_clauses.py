@@ -115,10 +115,10 @@ def test_a_marker_without_a_title_is_not_a_heading() -> None:
 def test_sub_item_markers() -> None:
     document = parse_text("二、重点任务\n（一）甲\n（1）子一。\n（2）子二。\n（二）乙\n①子三。\n②子四。", "p")
     assert [(c.id, c.level, c.number, c.title, c.parent) for c in document.clauses if c.level == "subitem"] == [
-        ("二（一）1", "subitem", "1", "子一", "二（一）"),
-        ("二（一）2", "subitem", "2", "子二", "二（一）"),
-        ("二（二）1", "subitem", "1", "子三", "二（二）"),
-        ("二（二）2", "subitem", "2", "子四", "二（二）"),
+        ("二（一）（1）", "subitem", "（1）", "子一", "二（一）"),
+        ("二（一）（2）", "subitem", "（2）", "子二", "二（一）"),
+        ("二（二）①", "subitem", "①", "子三", "二（二）"),
+        ("二（二）②", "subitem", "②", "子四", "二（二）"),
     ]
 
 
@@ -126,12 +126,12 @@ def test_chapter_whose_tasks_are_numbered_like_sub_items() -> None:
     document = parse_text("一、重点任务\n1.推广超低能耗建筑。加快推广。\n（1）甲。\n（2）乙。\n2.推进既有建筑改造。持续推进。", "p")
     assert [(c.id, c.level, c.number, c.title, c.parent) for c in document.clauses] == [
         ("一", "chapter", "一", "重点任务", None),
-        ("一1.", "item", "1.", "推广超低能耗建筑", "一"),
-        ("一1.1", "subitem", "1", "甲", "一1."),
-        ("一1.2", "subitem", "2", "乙", "一1."),
-        ("一2.", "item", "2.", "推进既有建筑改造", "一"),
+        ("一1", "item", "1.", "推广超低能耗建筑", "一"),
+        ("一1（1）", "subitem", "（1）", "甲", "一1"),
+        ("一1（2）", "subitem", "（2）", "乙", "一1"),
+        ("一2", "item", "2.", "推进既有建筑改造", "一"),
     ]
-    second = document.get("一1.2")
+    second = document.get("一1（2）")
     assert second is not None and second.text == "（2）乙。"
 
 

@@ -150,7 +150,7 @@ def test_parse_appendix_table() -> None:
 
 def test_parse_markdown_style_table_with_other_header_names() -> None:
     table = ("附件：分工表\n|序号|工作任务|责任单位|配合部门|时间节点|\n|---|---|---|---|---|\n"
-             "|1|推进普查|市住房和城乡建设局|市发改委|2025年底|\n|2|加强运维|市民政局||长期|\n|3|没有单位|||长期|\n")
+             "|1|推进普查|市住房和城乡建设局|市发展和改革委员会|2025年底|\n|2|加强运维|市民政局||长期|\n|3|没有单位|||长期|\n")
     assert parse_appendix_table(table) == [
         AppendixRow("1", "推进普查", ["市住房城乡建设局"], ["市发展改革委"], "2025年底"),
         AppendixRow("2", "加强运维", ["市民政局"], [], "长期"),
