@@ -51,7 +51,11 @@ def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
         path = url.split("///", 1)[-1] if "///" in url else ""
         if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise DatabaseUnreachable(f"无法在 {Path(path).parent} 建立数据库文件（{exc.strerror}）。"
+                                          "请检查 database_url 设置") from exc
         kwargs["connect_args"] = {"timeout": 30}
     else:
         kwargs["pool_pre_ping"] = True
@@ -127,14 +131,14 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def migrate(engine: Engine) -> tuple[str | None, str]:
-    """Bring the database to the newest schema, in one transaction where the database allows; (before, after)."""
+def migrate(engine: Engine, target: str = "head") -> tuple[str | None, str | None]:
+    """Bring the database to the newest schema (or ``target``) in one transaction; (revision before, after)."""
     from alembic import command
 
     before = current_revision(engine)
     with connected(engine), engine.begin() as connection:
-        command.upgrade(_alembic_config(engine, connection), "head")
-    return before, head_revision()
+        command.upgrade(_alembic_config(engine, connection), target)
+    return before, current_revision(engine)
 
 
 def check_schema(engine: Engine) -> None:
