@@ -370,12 +370,19 @@ DateOption = Annotated[str | None, typer.Option(help="Date, e.g. 2025-06-30 or 2
 ByOption = Annotated[str, typer.Option("--by", help="Who does this (name or office)")]
 
 
-def _ledger(config: Path | None) -> Any:
+@contextmanager
+def _ledger(config: Path | None) -> Iterator[Any]:
+    """The configured ledger, its connections closed afterwards; domain errors as one line and exit 1."""
     from .ledger.service import Ledger
 
     settings = _settings(config)
     with _user_errors():
-        return Ledger(settings)
+        ledger = Ledger(settings)
+    try:
+        with _user_errors():
+            yield ledger
+    finally:
+        ledger.close()
 
 
 def _date(text: str | None) -> Any:
@@ -395,7 +402,10 @@ def db_migrate(config: ConfigOption = None) -> None:
     settings = _settings(config)
     with _user_errors():
         engine = engine_for(settings)
-        before, after = migrate(engine)
+        try:
+            before, after = migrate(engine)
+        finally:
+            engine.dispose()
     where = display_url(settings.database_url)
     if before == after:
         typer.echo(f"数据库已是最新结构（{after}）：{where}")
@@ -423,8 +433,7 @@ def ledger_create(
     by: ByOption = "系统", config: ConfigOption = None,
 ) -> None:
     """Make the ledger of a policy: one entry per task and responsible unit (lead or co-unit), with due dates."""
-    ledger = _ledger(config)
-    with _user_errors():
+    with _ledger(config) as ledger:
         report = ledger.create(policy, by=by)
     if report.existed:
         typer.echo(f"{report.policy} 的台账已存在（{report.version}，{report.entries} 条），未重复建立；"
@@ -449,10 +458,9 @@ def ledger_update(
     config: ConfigOption = None,
 ) -> None:
     """Report progress on an entry: a dated note, and a new status, figure or due date; every change is logged."""
-    ledger = _ledger(config)
     due_date = _date(due)
     files = []
-    with _user_errors():
+    with _ledger(config) as ledger:
         for path in attach or []:
             try:
                 files.append((path.name, path.read_bytes()))
@@ -485,9 +493,8 @@ def ledger_status(
     """The ledger with 三色 flags (red overdue, yellow behind, blue due soon), by unit."""
     from .ledger.service import summary
 
-    ledger = _ledger(config)
     day = _date(on)
-    with _user_errors():
+    with _ledger(config) as ledger:
         entries = ledger.entries(on=day, policy=policy, unit=unit)
     if as_json:
         typer.echo(json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=1))
@@ -512,9 +519,8 @@ def ledger_report(
     by: ByOption = "系统", config: ConfigOption = None,
 ) -> None:
     """Write the 督办通报 (.docx or .xlsx): per unit, what is done, in progress and late (and why), with the plan's wording."""
-    ledger = _ledger(config)
     start, end = _date(date_from), _date(date_to)
-    with _user_errors():
+    with _ledger(config) as ledger:
         ledger.report(fmt, start, end, by=by, output=output)
     typer.echo(f"已写入 {output}", err=True)
 
@@ -522,8 +528,7 @@ def ledger_report(
 @ledger_app.command("sync")
 def ledger_sync(by: ByOption = "系统", config: ConfigOption = None) -> None:
     """Carry the ledger over to the latest version of each plan (renumbered, changed, removed and new tasks)."""
-    ledger = _ledger(config)
-    with _user_errors():
+    with _ledger(config) as ledger:
         reports = ledger.sync(by=by)
     if not reports:
         typer.echo("台账已与最新版本的方案一致，无需同步")
@@ -541,8 +546,7 @@ def ledger_show(
     config: ConfigOption = None,
 ) -> None:
     """One entry with its progress reports and its audit log (who, when, old → new)."""
-    ledger = _ledger(config)
-    with _user_errors():
+    with _ledger(config) as ledger:
         view = ledger.entry(entry)
         reports = ledger.reports(entry)
         history = ledger.history(entry)

@@ -167,12 +167,24 @@ class Ledger:
     def __init__(self, settings: Settings, engine: Engine | None = None,
                  corpus: Callable[[], Corpus] | None = None, clock: Callable[[], datetime] = datetime.now) -> None:
         self.settings = settings
+        self._owns_engine = engine is None
         self.engine = engine or engine_for(settings)
         self._corpus = corpus
         self.clock = clock
         self._checked = False
 
     # ---------------------------------------------------------- plumbing
+    def close(self) -> None:
+        """Close the database connections, if this ledger opened them."""
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def __enter__(self) -> Ledger:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def _ready(self) -> None:
         if not self._checked:
             check_schema(self.engine)
@@ -661,13 +673,10 @@ def sync_if_present(settings: Settings, corpus: Callable[[], Corpus] | None = No
     url = settings.database_url
     if url.startswith(prefix) and url[len(prefix):] not in ("", ":memory:") and not Path(url[len(prefix):]).exists():
         return None
-    ledger = Ledger(settings, corpus=corpus)
-    try:
+    with Ledger(settings, corpus=corpus) as ledger:
         if not ledger.exists():
             return None
         return ledger.sync()
-    finally:
-        ledger.engine.dispose()
 
 
 def _text(value: object) -> str:
