@@ -20,10 +20,11 @@ from assistant.engine import Engine
 from assistant.errors import PolicyAssistantError
 from assistant.index import Index
 from assistant.settings import Settings, load_settings
+from ledger_page import page_ledger
 
 log = logging.getLogger("policy_assistant.app")
 
-PAGES = ("问答", "责任分工表", "单位视图", "图表", "文件库", "评测报告", "版本对比")
+PAGES = ("问答", "责任分工表", "单位视图", "图表", "文件库", "评测报告", "版本对比", "督办")
 REPORT_DIR = Path("eval/reports")
 ALL = "全部"
 UNEXPECTED = "页面出现意外问题，已记录到日志。请刷新页面重试；如果问题反复出现，请联系系统管理员。"
@@ -324,7 +325,7 @@ def page_diff(engine: Engine, index: Index) -> None:
 
 
 PAGE_FUNCTIONS = {"问答": page_chat, "责任分工表": page_table, "单位视图": page_units, "图表": page_charts,
-                  "文件库": page_corpus, "评测报告": page_eval, "版本对比": page_diff}
+                  "文件库": page_corpus, "评测报告": page_eval, "版本对比": page_diff, "督办": page_ledger}
 
 
 def main() -> None:

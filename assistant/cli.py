@@ -157,6 +157,7 @@ def ingest(
                f"（新生成向量 {report.embedded}，复用 {report.reused}），用时 {report.seconds:.1f} 秒")
     if report.policies == 0:
         raise typer.Exit(1)
+    _sync_after_ingest(engine.settings)
 
 
 def _render(answer: Any) -> str:
@@ -357,6 +358,208 @@ def diff(
     for row in diff_rows(result):
         table.add_row(row["类型"], row["条目"], row["内容"], row["原"], row["新"])
     Console(width=max(100, Console().width)).print(table)
+
+
+# ------------------------------------------------------------------ database and ledger
+db_app = typer.Typer(help="数据库：建立或升级台账等数据表。", no_args_is_help=True, add_completion=False)
+ledger_app = typer.Typer(help="督办台账：由责任分工表建立台账，填报进展，三色预警，督办通报，修订后同步。",
+                         no_args_is_help=True, add_completion=False)
+app.add_typer(db_app, name="db")
+app.add_typer(ledger_app, name="ledger")
+DateOption = Annotated[str | None, typer.Option(help="Date, e.g. 2025-06-30 or 2025年6月30日")]
+ByOption = Annotated[str, typer.Option("--by", help="Who does this (name or office)")]
+
+
+@contextmanager
+def _ledger(config: Path | None) -> Iterator[Any]:
+    """The configured ledger, its connections closed afterwards; domain errors as one line and exit 1."""
+    from .ledger.service import Ledger
+
+    settings = _settings(config)
+    with _user_errors():
+        ledger = Ledger(settings)
+    try:
+        with _user_errors():
+            yield ledger
+    finally:
+        ledger.close()
+
+
+def _date(text: str | None) -> Any:
+    from .deadlines import parse_date
+
+    if text is None:
+        return None
+    with _user_errors():
+        return parse_date(text)
+
+
+@db_app.command("migrate")
+def db_migrate(config: ConfigOption = None) -> None:
+    """Create the tables, or bring them up to date with this version of the program (safe to repeat)."""
+    from .db import display_url, engine_for, migrate
+
+    settings = _settings(config)
+    with _user_errors():
+        engine = engine_for(settings)
+        try:
+            before, after = migrate(engine)
+        finally:
+            engine.dispose()
+    where = display_url(settings.database_url)
+    if before == after:
+        typer.echo(f"数据库已是最新结构（{after}）：{where}")
+    else:
+        typer.echo(f"数据库结构已升级：{before or '空库'} → {after}：{where}")
+
+
+def _sync_after_ingest(settings: Settings) -> None:
+    """After an ingest: carry revisions over to the ledger, if the database holds one; a problem is a warning."""
+    from .ledger.service import sync_if_present
+
+    try:
+        reports = sync_if_present(settings)
+    except PolicyAssistantError as exc:
+        typer.echo(f"注意：督办台账未同步：{exc}", err=True)
+        return
+    for r in reports or []:
+        typer.echo(f"督办台账已同步 {r.policy}：{r.old_version} → {r.new_version}（重新编号 {r.renumbered}，"
+                   f"变更 {r.changed}，关闭 {r.closed}，新增 {r.added}）")
+
+
+@ledger_app.command("create")
+def ledger_create(
+    policy: Annotated[str, typer.Option("--policy", help="Policy id (see policy-assistant status)")],
+    by: ByOption = "系统", config: ConfigOption = None,
+) -> None:
+    """Make the ledger of a policy: one entry per task and responsible unit (lead or co-unit), with due dates."""
+    with _ledger(config) as ledger:
+        report = ledger.create(policy, by=by)
+    if report.existed:
+        typer.echo(f"{report.policy} 的台账已存在（{report.version}，{report.entries} 条），未重复建立；"
+                   "方案修订后请运行 policy-assistant ledger sync")
+        return
+    typer.echo(f"已建立 {report.policy}（{report.version}）的督办台账：{report.entries} 条")
+    if report.tasks_without_units:
+        typer.echo(f"未写明责任单位、未列入台账的条目：{'、'.join(report.tasks_without_units)}")
+
+
+@ledger_app.command("update")
+def ledger_update(
+    entry: Annotated[int, typer.Argument(help="Entry number (see ledger status)")],
+    note: Annotated[str, typer.Option("--note", help="What was done")],
+    by: Annotated[str, typer.Option("--by", help="Who reports")],
+    status: Annotated[str | None, typer.Option("--status", help="未启动, 推进中, 已完成, 已延期 or 已取消")] = None,
+    value: Annotated[float | None, typer.Option("--value", help="Figure reached against the task's target")] = None,
+    due: Annotated[str | None, typer.Option("--due", help="New due date (the note is the reason)")] = None,
+    expect_version: Annotated[int | None, typer.Option("--expect-version", help="Refuse if the entry is no longer at this version")] = None,
+    confirm: Annotated[bool, typer.Option("--confirm", help="Confirm a due date before the plan's date")] = False,
+    attach: Annotated[list[Path] | None, typer.Option("--attach", help="Attach a file (.pdf .docx .xlsx .jpg .png .txt)")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Report progress on an entry: a dated note, and a new status, figure or due date; every change is logged."""
+    due_date = _date(due)
+    files = []
+    with _ledger(config) as ledger:
+        for path in attach or []:
+            try:
+                files.append((path.name, path.read_bytes()))
+            except OSError as exc:
+                raise PolicyAssistantError(f"无法读取附件 {path}（{exc.strerror}）") from exc
+        result = ledger.update(entry, by=by, note=note, status=status, value=value, due=due_date,
+                               expect_version=expect_version, confirm=confirm, attachments=files)
+    e = result.entry
+    typer.echo(f"已记录：#{e.id} {e.unit} {e.task_id}{e.title}：{e.status}"
+               + (f"，已完成 {e.progress_value:g}" if e.progress_value is not None else "")
+               + (f"，完成时限 {e.due_date.isoformat()}" if e.due_date else "") + f"（版本 {e.version}）")
+
+
+def _status_line(e: Any) -> str:
+    flag = f"[{e.flag_label}] " if e.flag else ""
+    due = e.due_date.isoformat() + ("" if e.due_stated else "（推定）") if e.due_date else (e.due_text or "未明确")
+    progress = f"，已完成 {e.progress_value:g}" + (f"/{e.target_value:g}" if e.target_value else "") \
+        if e.progress_value is not None else ""
+    return f"#{e.id} {flag}{e.status} {e.unit}（{e.role}）{e.task_id}{e.title}  时限 {due}{progress}  v{e.version}"
+
+
+@ledger_app.command("status")
+def ledger_status(
+    policy: Annotated[str | None, typer.Option("--policy", help="Only this policy")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit")] = None,
+    on: Annotated[str | None, typer.Option("--on", help="Flags as on this date (default today)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the entries as JSON")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """The ledger with 三色 flags (red overdue, yellow behind, blue due soon), by unit."""
+    from .ledger.service import summary
+
+    day = _date(on)
+    with _ledger(config) as ledger:
+        entries = ledger.entries(on=day, policy=policy, unit=unit)
+    if as_json:
+        typer.echo(json.dumps([e.as_dict() for e in entries], ensure_ascii=False, indent=1))
+        return
+    if not entries:
+        typer.echo("台账中没有符合条件的条目（可用 policy-assistant ledger create --policy P 建立台账）")
+        return
+    for e in entries:
+        typer.echo(_status_line(e))
+    typer.echo("")
+    for row in summary(entries, "unit"):
+        counts = "，".join(f"{k} {v}" for k, v in row.items() if k not in ("分组", "合计") and v)
+        typer.echo(f"{row['分组']}：共 {row['合计']} 条（{counts}）")
+
+
+@ledger_app.command("report")
+def ledger_report(
+    fmt: Annotated[str, typer.Option("--format", "-f", help="docx or xlsx")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Output file")],
+    date_from: Annotated[str | None, typer.Option("--from", help="Start of the period")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", help="End of the period (default today)")] = None,
+    by: ByOption = "系统", config: ConfigOption = None,
+) -> None:
+    """Write the 督办通报 (.docx or .xlsx): per unit, what is done, in progress and late (and why), with the plan's wording."""
+    start, end = _date(date_from), _date(date_to)
+    with _ledger(config) as ledger:
+        ledger.report(fmt, start, end, by=by, output=output)
+    typer.echo(f"已写入 {output}", err=True)
+
+
+@ledger_app.command("sync")
+def ledger_sync(by: ByOption = "系统", config: ConfigOption = None) -> None:
+    """Carry the ledger over to the latest version of each plan (renumbered, changed, removed and new tasks)."""
+    with _ledger(config) as ledger:
+        reports = ledger.sync(by=by)
+    if not reports:
+        typer.echo("台账已与最新版本的方案一致，无需同步")
+    for r in reports:
+        typer.echo(f"已同步 {r.policy}：{r.old_version} → {r.new_version}（重新编号 {r.renumbered}，变更 {r.changed}，"
+                   f"关闭 {r.closed}，新增 {r.added}，不变 {r.kept}）")
+        for line in r.changes:
+            typer.echo(f"  {line}")
+
+
+@ledger_app.command("show")
+def ledger_show(
+    entry: Annotated[int, typer.Argument(help="Entry number")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
+    config: ConfigOption = None,
+) -> None:
+    """One entry with its progress reports and its audit log (who, when, old → new)."""
+    with _ledger(config) as ledger:
+        view = ledger.entry(entry)
+        reports = ledger.reports(entry)
+        history = ledger.history(entry)
+    if as_json:
+        payload = {"entry": view.as_dict(), "reports": reports, "history": history}
+        typer.echo(json.dumps(payload, ensure_ascii=False, indent=1, default=str))
+        return
+    typer.echo(_status_line(view))
+    for r in reports:
+        typer.echo(f"  进展 {r['reported_on']} {r['author']}：{r['text']}"
+                   + (f"（{r['value']:g}）" if r["value"] is not None else ""))
+    for h in history:
+        typer.echo(f"  记录 {h['at']} {h['by']} {h['action']} {h['field']}：{h['old']} → {h['new']} {h['reason']}")
 
 
 def main() -> None:  # pragma: no cover

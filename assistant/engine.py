@@ -190,15 +190,16 @@ def _next_version(target: Path, data: bytes) -> Path:
     raise DocumentError(target.name, "同名文件的版本过多")
 
 
-def safe_filename(name: str) -> str:
-    """A file name safe to write under the corpus folder: no folders, control characters or reserved names."""
+def safe_filename(name: str, allowed: tuple[str, ...] = SUPPORTED) -> str:
+    """A file name safe to write under the corpus folder: no folders, control characters or reserved names;
+    its extension one of ``allowed``."""
     name = unicodedata.normalize("NFC", str(name)).replace("\\", "/").split("/")[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))  # incl. bidi overrides
     name = re.sub(r"[\x00-\x1f\x7f<>:\"|?*]", "", name).strip().strip(".")
     name = re.sub(r"\s+", "_", name)
     stem, dot, suffix = name.rpartition(".")
-    if not dot or f".{suffix.lower()}" not in SUPPORTED:
-        raise DocumentError(name or "（无名文件）", "只接受 .txt、.docx、.pdf 文件")
+    if not dot or f".{suffix.lower()}" not in allowed:
+        raise DocumentError(name or "（无名文件）", f"只接受 {'、'.join(allowed)} 文件")
     if not stem or _RESERVED.match(stem) or stem.startswith("."):
         raise DocumentError(name or "（无名文件）", "文件名不合法")
     stem = stem.encode("utf-8")[:120].decode("utf-8", "ignore")  # file systems limit names to 255 bytes, not chars

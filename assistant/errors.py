@@ -13,7 +13,16 @@ PolicyAssistantError
 │   └── IndexLocked          another ingest is running
 ├── QuestionError            a question that cannot be asked (empty, too long, not text)
 ├── ConfigError              a setting that cannot work (unknown model path, bad value)
-└── DependencyMissing        an optional package is not installed
+├── DependencyMissing        an optional package is not installed
+├── DatabaseError            the database behind the ledger cannot be used
+│   ├── DatabaseUnreachable  no connection (server down, wrong address, unwritable file)
+│   └── SchemaOutdated       the tables are older than the code (fix: policy-assistant db migrate)
+└── LedgerError              a ledger request that cannot be carried out; nothing was written
+    ├── EntryNotFound        no entry (or no policy) with that id
+    ├── BadValue             a status outside the list, an unreadable date or number
+    ├── NeedsConfirmation    a due date before the plan's date: repeat with --confirm
+    ├── ConcurrentUpdate     the entry changed meanwhile (optimistic locking)
+    └── AttachmentRefused    an attachment too large, of a type not accepted, or not what its name says
 """
 
 from __future__ import annotations
@@ -74,3 +83,39 @@ class ConfigError(PolicyAssistantError):
 
 class DependencyMissing(PolicyAssistantError, ImportError):
     """An optional dependency is missing; the message names the install line."""
+
+
+class DatabaseError(PolicyAssistantError):
+    """The ledger's database cannot be used as it is."""
+
+
+class DatabaseUnreachable(DatabaseError):
+    pass
+
+
+class SchemaOutdated(DatabaseError):
+    pass
+
+
+class LedgerError(PolicyAssistantError):
+    """A ledger request that cannot be carried out; nothing was written."""
+
+
+class EntryNotFound(LedgerError):
+    pass
+
+
+class BadValue(LedgerError):
+    pass
+
+
+class NeedsConfirmation(LedgerError):
+    pass
+
+
+class ConcurrentUpdate(LedgerError):
+    pass
+
+
+class AttachmentRefused(LedgerError):
+    pass

@@ -34,13 +34,47 @@ class Settings(BaseModel):
     llm_base_url: str = ""
     llm_model: str = ""
     llm_api_key: str = Field("", repr=False)
+    database_url: str = Field(
+        "sqlite:///policy-assistant.db", repr=False,
+        description="The ledger's database: a SQLite file (relative to the working folder), or a shared server, "
+        "e.g. postgresql+psycopg://user:password@host/dbname",
+    )
+    attachments_dir: Path | None = Field(
+        None, description="Where ledger attachments are stored (default: beside the SQLite file, else ./ledger-attachments)")
+    ledger_near_days: int = Field(30, ge=0, description="Blue flag: due within this many days")
+    ledger_behind_margin: float = Field(
+        0.3, ge=0, le=1, description="Yellow flag: the share of time used exceeds the share of the target reached by this much")
 
     def with_root(self, root: Path) -> Settings:
         """The same settings with relative corpus and index folders resolved under ``root``."""
         return self.model_copy(update={
             "corpus_dir": self.corpus_dir if self.corpus_dir.is_absolute() else root / self.corpus_dir,
             "index_dir": self.index_dir if self.index_dir.is_absolute() else root / self.index_dir,
+            "database_url": _sqlite_under(self.database_url, root),
+            "attachments_dir": None if self.attachments_dir is None or self.attachments_dir.is_absolute()
+            else root / self.attachments_dir,
         })
+
+    @property
+    def ledger_attachments_dir(self) -> Path:
+        """Attachments go beside the SQLite file, or into ./ledger-attachments for a database server."""
+        if self.attachments_dir is not None:
+            return self.attachments_dir
+        prefix = "sqlite:///"
+        if self.database_url.startswith(prefix) and self.database_url[len(prefix):] not in ("", ":memory:"):
+            path = Path(self.database_url[len(prefix):])
+            return path.with_name(f"{path.stem}-attachments")
+        return Path("ledger-attachments")
+
+
+def _sqlite_under(url: str, root: Path) -> str:
+    """A relative SQLite file path resolved under ``root``; any other URL unchanged."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix):
+        path = url[len(prefix):]
+        if path and path != ":memory:" and not Path(path).is_absolute():
+            return prefix + str(root / path)
+    return url
 
 
 def load_settings(config: Path | None = None, env: dict[str, str] | None = None, **overrides: Any) -> Settings:

@@ -1,0 +1,75 @@
+"""The database layer: settings, migrations on an empty and a populated database, the schema check, bad addresses."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect, text
+
+from assistant.db import Base, check_schema, current_revision, display_url, head_revision, make_engine, migrate
+from assistant.errors import DatabaseUnreachable, SchemaOutdated
+from assistant.settings import Settings, load_settings
+
+
+def test_database_url_defaults_to_a_sqlite_file_and_comes_from_the_environment(tmp_path: Path) -> None:
+    assert Settings().database_url == "sqlite:///policy-assistant.db"
+    assert Settings().with_root(tmp_path).database_url == f"sqlite:///{tmp_path}/policy-assistant.db"
+    assert Settings().with_root(tmp_path).ledger_attachments_dir == tmp_path / "policy-assistant-attachments"
+    url = "postgresql+psycopg://office:secret@db.example/ledger"
+    settings = load_settings(env={"POLICY_ASSISTANT_DATABASE_URL": url})
+    assert settings.database_url == url and settings.ledger_attachments_dir == Path("ledger-attachments")
+    assert "secret" not in repr(settings) and "secret" not in display_url(url)
+
+
+def test_migration_on_an_empty_database(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        with pytest.raises(SchemaOutdated, match="还没有台账数据表。请先运行：policy-assistant db migrate"):
+            check_schema(engine)
+        assert migrate(engine) == (None, head_revision())
+        check_schema(engine)
+        tables = set(inspect(engine).get_table_names())
+        assert {"ledger_plans", "ledger_entries", "ledger_progress", "ledger_attachments", "ledger_audit"} <= tables
+        assert migrate(engine) == (head_revision(), head_revision())  # safe to repeat
+        assert set(Base.metadata.tables) <= tables
+    finally:
+        engine.dispose()
+
+
+def test_migration_on_a_populated_database_keeps_the_data(database_url: str) -> None:
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0001_ledger")
+        now = datetime(2025, 1, 1)
+        with engine.begin() as c:
+            c.execute(text("INSERT INTO ledger_entries (policy, plan_version, task_id, title, task_text, unit, role, "
+                           "targets_json, due_stated, due_text, status, closed_reason, created_at, updated_at, version) "
+                           "VALUES ('p', 'v1', '二（一）', 't', '原文', '市住房城乡建设局', '牵头', '[]', false, '', '推进中', '', "
+                           ":now, :now, 3)"), {"now": now})
+        with pytest.raises(SchemaOutdated, match="比程序需要的 0002_delays 旧。请先运行：policy-assistant db migrate"):
+            check_schema(engine)
+        assert migrate(engine) == ("0001_ledger", "0002_delays")
+        with engine.connect() as c:
+            row = c.execute(text("SELECT unit, status, version, delay_count, delay_reason FROM ledger_entries")).one()
+        assert tuple(row) == ("市住房城乡建设局", "推进中", 3, 0, "")
+        assert current_revision(engine) == head_revision()
+    finally:
+        engine.dispose()
+
+
+def test_an_unreachable_database_is_named_with_the_fix(postgres_server, tmp_path: Path) -> None:  # noqa: ANN001
+    host, port, user = postgres_server
+    closed = make_engine(f"postgresql+psycopg://{user}:pw@127.0.0.1:1/ledger")
+    with pytest.raises(DatabaseUnreachable, match="无法连接数据库 postgresql\\+psycopg://postgres:\\*\\*\\*@127.0.0.1:1/ledger.*database_url"):
+        check_schema(closed)
+    missing = make_engine(f"postgresql+psycopg://{user}@{host}:{port}/no_such_db")
+    with pytest.raises(DatabaseUnreachable, match="无法连接数据库"):
+        migrate(missing)
+    blocked = tmp_path / "file"
+    blocked.write_text("x")
+    with pytest.raises(DatabaseUnreachable, match="无法在 .* 建立数据库文件"):
+        make_engine(f"sqlite:///{blocked}/sub/ledger.db")
+    with pytest.raises(DatabaseUnreachable, match="数据库地址无法识别"):
+        make_engine("nosuchdb://x")
