@@ -143,13 +143,17 @@ class Assistant:
         self.min_relevance = min_relevance
         self.min_target_relevance = min_target_relevance
         self.strong_dense = strong_dense
-        document_frequency: dict[str, int] = {}
+        # character rarity per plan version, so that what another plan says never changes how this one is read
+        frequency: dict[tuple[str, str], dict[str, int]] = {}
+        sizes: dict[tuple[str, str], int] = {}
         for chunk in index.chunks:
+            key = (chunk.policy, chunk.version)
+            counts = frequency.setdefault(key, {})
+            sizes[key] = sizes.get(key, 0) + 1
             for ch in set(re.sub(r"[^\u4e00-\u9fff]", "", chunk.sentence)):
-                document_frequency[ch] = document_frequency.get(ch, 0) + 1
-        n = len(index.chunks) + 1
-        self._idf = {ch: math.log(n / (df + 0.5)) for ch, df in document_frequency.items()}
-        self._idf_max = math.log(n / 0.5)
+                counts[ch] = counts.get(ch, 0) + 1
+        self._idf = {key: ({ch: math.log((sizes[key] + 1) / (df + 0.5)) for ch, df in counts.items()},
+                           math.log((sizes[key] + 1) / 0.5)) for key, counts in frequency.items()}
         self._versions: dict[str, list[str]] = {}
         for info in index.policies:
             self._versions.setdefault(info.policy, []).append(info.version)
@@ -165,7 +169,7 @@ class Assistant:
             version: str | None = None) -> Answer:
         """Answer one question; ``conversation`` (if given) supplies and records context for follow-ups."""
         text = clean_question(question, self.max_question_chars)
-        query = understand(text, self.catalog, self._plan_units)
+        query = understand(text, self.catalog, self._plan_units, [policy] if policy else None)
         previous = conversation.last if conversation else None
         followup = previous is not None and self._is_followup(text, bool(query.units))
         intent = query.intent
@@ -291,7 +295,7 @@ class Assistant:
         if followup:
             return True
         topic = topic_of(question)
-        coverage = max((self._coverage(topic, c.sentence) for c in hit.chunks), default=0.0)
+        coverage = max((self._coverage(topic, c.sentence, hit) for c in hit.chunks), default=0.0)
         if loose:
             return hit.dense >= self.min_relevance - 0.025 or coverage >= 0.2
         return hit.dense >= self.min_relevance or coverage >= 0.3
@@ -364,7 +368,7 @@ class Assistant:
                         continue
                     lexical, dense = self._target_relevance(topic, target, hit)
                     if terms:
-                        lexical = max(lexical, 0.9 * self._coverage(terms, target.metric + target.quote))
+                        lexical = max(lexical, 0.9 * self._coverage(terms, target.metric + target.quote, hit))
                     stated = target.value is not None and (target.value, target.unit) in stated_values
                     pinned = pinned_item is not None and hit.item_id == pinned_item
                     if not (lexical >= self.min_target_relevance or dense >= self.strong_dense or stated or pinned):
@@ -420,16 +424,17 @@ class Assistant:
         task = self.index.task(turn.policy or "", turn.version or "", turn.task_id or "")
         return (task.parent or task.id) if task else None
 
-    def _coverage(self, topic: str, text: str) -> float:
-        """Share of the topic's characters, weighted by rarity in the corpus, that ``text`` contains."""
+    def _coverage(self, topic: str, text: str, hit: Hit) -> float:
+        """Share of the topic's characters, weighted by rarity in the hit's plan, that ``text`` contains."""
         chars = set(re.sub(r"[^\u4e00-\u9fff]", "", topic))
-        total = sum(self._idf.get(c, self._idf_max) for c in chars)
-        return sum(self._idf.get(c, 0.0) for c in chars if c in text) / total if total else 0.0
+        idf, idf_max = self._idf.get((hit.policy, hit.version), ({}, 1.0))
+        total = sum(idf.get(c, idf_max) for c in chars)
+        return sum(idf.get(c, 0.0) for c in chars if c in text) / total if total else 0.0
 
     def _target_relevance(self, topic: str, target: Target, hit: Hit) -> tuple[float, float]:
         """(lexical match of the target's metric and sentence to the topic, dense similarity of its sentence)."""
         lexical = max(_overlap(topic, target.metric), 0.8 * _overlap(topic, target.quote),
-                      self._coverage(topic, target.metric + target.quote))
+                      self._coverage(topic, target.metric + target.quote, hit))
         dense = max((sim for c, sim in zip(hit.chunks, hit.chunk_dense) if target.quote in c.sentence), default=0.0)
         return lexical, dense
 
@@ -442,9 +447,9 @@ class Assistant:
             for chunk, dense in zip(hit.chunks, hit.chunk_dense):
                 if not _DATED.search(chunk.sentence):
                     continue
-                lexical = self._coverage(topic, chunk.sentence)
+                lexical = self._coverage(topic, chunk.sentence, hit)
                 if terms:
-                    lexical = max(lexical, 0.9 * self._coverage(terms, chunk.sentence))
+                    lexical = max(lexical, 0.9 * self._coverage(terms, chunk.sentence, hit))
                 if lexical < self.min_target_relevance and dense < self.strong_dense:
                     continue
                 score = lexical + 2 * max(0.0, dense - 0.85) - 0.15 * rank

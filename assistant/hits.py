@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import re
+import threading
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -19,6 +20,7 @@ import numpy as np
 
 from .embeddings import Embedder
 from .index import Index
+from .lexical import LexicalIndex
 from .schema import Hit
 
 ALPHA = 0.75
@@ -81,6 +83,8 @@ class Retriever:
         self._group_of = np.array([position[k] for k in keys], dtype=np.int64)
         self._version_of = np.array([f"{c.policy}\x00{c.version}" for c in chunks], dtype=object)
         self._masks: dict[frozenset[tuple[str, str]], np.ndarray] = {}
+        self._lexical: dict[frozenset[tuple[str, str]], tuple[LexicalIndex, np.ndarray]] = {}
+        self._lock = threading.Lock()
 
     def scope_mask(self, scope: set[tuple[str, str]] | None) -> np.ndarray:
         """Chunks of the given (policy, version) pairs; default: the latest version of each policy."""
@@ -91,6 +95,22 @@ class Retriever:
             allowed = {f"{p}\x00{v}" for p, v in scope}
             self._masks[key] = np.array([k in allowed for k in self._version_of], dtype=bool)
         return self._masks[key]
+
+    def _lexical_scores(self, query: str, scope: set[tuple[str, str]] | None, mask: np.ndarray) -> np.ndarray:
+        """BM25 of every chunk, with word rarity counted within the searched plans only: a plan's answers do not
+        change when other plans are added."""
+        if mask.all():
+            return self.index.lexical.scores(query)
+        key = frozenset(scope or ())
+        with self._lock:
+            if key not in self._lexical:
+                members = np.flatnonzero(mask)
+                tokens = [self.index.lexical_tokens[i] for i in members]
+                self._lexical[key] = (LexicalIndex(self.index.lexical.tokenizer, tokens), members)
+            subset, members = self._lexical[key]
+        scores = np.zeros(len(mask), dtype=np.float32)
+        scores[members] = subset.scores(query)
+        return scores
 
     def search(self, question: str, k: int = 5, scope: set[tuple[str, str]] | None = None) -> list[Hit]:
         """The ``k`` best items for ``question`` within ``scope``, best first."""
@@ -104,7 +124,7 @@ class Retriever:
         vector = self.embedder.embed_queries([query])[0]
         with _one_blas_thread():  # idle BLAS threads spinning after a large product slow the next query's encoder
             dense = self._matrix @ vector
-        lexical = self.index.lexical.scores(expand_query(query) if self.expand else query)
+        lexical = self._lexical_scores(expand_query(query) if self.expand else query, scope, mask)
         n = len(self._groups)
         item_dense = np.full(n, -np.inf, dtype=np.float64)
         item_lexical = np.zeros(n, dtype=np.float64)

@@ -99,6 +99,7 @@ class Index:
     vectors: Any  # faiss.Index
     lexical: LexicalIndex
     failures: list[dict[str, str]] = field(default_factory=list)
+    lexical_tokens: list[list[str]] = field(default_factory=list)
 
     @property
     def model_id(self) -> str:
@@ -367,4 +368,5 @@ def _load_live(index_dir: Path, model_id: str | None, dim: int | None, check_cor
             (len(chunks) and vectors.d != manifest.get("dim")):
         raise IndexCorrupt("索引内容与清单不一致。请运行：policy-assistant ingest 重建")
     return Index(path=build, manifest=manifest, policies=policies, clauses=clauses, tasks=tasks, chunks=chunks,
-                 vectors=vectors, lexical=LexicalIndex(tokenizer, store["tokens"]), failures=store["failures"])
+                 vectors=vectors, lexical=LexicalIndex(tokenizer, store["tokens"]), failures=store["failures"],
+                 lexical_tokens=store["tokens"])

@@ -136,14 +136,18 @@ class Catalog:
         return list(dict.fromkeys(u for r, u in sorted(found, key=lambda x: -x[0]) if r >= best - 0.1))
 
 
-def understand(question: str, catalog: Catalog, plan_units: dict[str, set[str]] | None = None) -> Query:
-    """The typed reading of a (cleaned) question against the loaded plans (``plan_units``: each plan's units)."""
+def understand(question: str, catalog: Catalog, plan_units: dict[str, set[str]] | None = None,
+               within: list[str] | None = None) -> Query:
+    """The typed reading of a (cleaned) question against the loaded plans (``plan_units``: each plan's units;
+    ``within``: the plans the caller has already chosen, e.g. an eval set's own)."""
     units = catalog.units_in(question)
     without_units = question
     for unit in units:
         without_units = without_units.replace(unit, " ")
     places = [p for p in places_in(without_units) if p.level]
     policies, unknown = _plans_named(question, places, catalog.records)
+    if within:
+        policies, unknown = list(within), []
     if policies and plan_units:  # a unit is looked for in the plans the question is about
         among = set().union(*(plan_units.get(p, set()) for p in policies))
         units = catalog.units_in(question, among) or units
@@ -168,8 +172,9 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
             if pattern.search(question):
                 chosen.extend(r.policy for r in records if r.level == level and r.policy not in chosen)
     for record in records:  # a loaded plan's own place, by its full or short name (洛阳工业…, 叙州区)
-        if record.place and (record.place in question or (len(short_name(record.place)) >= 2
-                                                          and short_name(record.place) in question)):
+        local = re.sub(r"^.*[省市](?=.)", "", record.place)  # 宜宾市叙州区 → 叙州区
+        if record.place and any(len(name) >= 2 and name in question
+                                for name in (record.place, short_name(record.place), local)):
             if record.policy not in chosen:
                 chosen.append(record.policy)
             unknown = [u for u in unknown if short_name(u) != short_name(record.place)]

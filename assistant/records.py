@@ -11,12 +11,13 @@ import hashlib
 import re
 
 from .clauses import PolicyDocument
-from .places import Place, place_of, places_in
+from .places import Place, level_of, place_of, places_in, short_name
 from .schema import PolicyRecord
 
 _DOC_NUMBER = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[【［(（]\s*(?:19|20)\d{2}\s*[〕\]】］)）]\s*\d{1,4}\s*号")
 _NOTICE_ISSUER = re.compile(r"^(.{2,40}?)关于(?:印发|转发|公布|下达)")
 _ISSUER_LINE = re.compile(r"^[\u4e00-\u9fff（）]{2,30}(?:人民政府|办公厅|办公室|委员会|局|厅|委|部|中心|领导小组|指挥部)$")
+_BODY_SUFFIX = re.compile(r"(?:人民政府|政府)(?:办公厅|办公室)?$")
 _CN_DIGITS = {"〇": 0, "○": 0, "零": 0, "一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _DATE = re.compile(r"^\s*(\d{4}|[〇○零一二三四五六七八九]{4})\s*年\s*([\d一二三四五六七八九十]{1,3})\s*月"
                    r"\s*([\d一二三四五六七八九十]{1,3})\s*日\s*$")
@@ -49,15 +50,18 @@ def content_hash(text: str) -> str:
 
 
 def _issuer_and_date(lines: list[str]) -> tuple[str, str]:
-    """The issuer line(s) right above a date line, and that date."""
+    """The issuer line(s) right above a date line (several bodies on a line when a notice is joint), and that date."""
     for i, line in enumerate(lines):
         date = _date_of(line)
         if not date:
             continue
-        issuers = []
+        issuers: list[str] = []
         j = i - 1
-        while j >= 0 and _ISSUER_LINE.match(lines[j].strip()) and len(issuers) < 4:
-            issuers.insert(0, lines[j].strip())
+        while j >= 0 and len(issuers) < 8:
+            names = lines[j].split()
+            if not names or not all(_ISSUER_LINE.match(n) for n in names):
+                break
+            issuers[:0] = names
             j -= 1
         return "、".join(issuers), date
     return "", ""
@@ -67,9 +71,14 @@ def read_record(document: PolicyDocument, version: str = "", date: str = "") -> 
     """The plan's own statement of what it is; fields it does not state stay empty."""
     text = document.text
     first = min((c.start for c in document.clauses), default=len(text))
-    head = [line.strip() for line in text[:first].splitlines() if line.strip()]
     body_end = document.appendix_start if document.appendix else len(text)
-    tail = [line.strip() for line in text[:body_end].splitlines()[-12:] if line.strip()]
+    # the notice and the signature as laid out in the source (repair joins lines and drops the spaces between
+    # the bodies of a joint notice)
+    source = document.repaired
+    head_end = source.source_span(0, first)[1] if first < len(text) else len(source.source)
+    tail_start = source.source_span(max(0, body_end - 1), body_end)[0]
+    head = [line.strip() for line in source.source[:head_end].splitlines() if line.strip()]
+    tail = [line.strip() for line in source.source[:tail_start + 1].splitlines()[-12:] if line.strip()]
     issuer, stated_date = _issuer_and_date(head)
     if not stated_date:
         issuer, stated_date = _issuer_and_date(tail)
@@ -77,7 +86,7 @@ def read_record(document: PolicyDocument, version: str = "", date: str = "") -> 
     if notice and not issuer:
         issuer = notice.group(1)
     # its own 文号 opens a line; one inside a sentence cites another document
-    number = next((m for m in (_DOC_NUMBER.match(line) for line in head[:8]) if m), None)
+    number = next((m for m in (_DOC_NUMBER.match(line) for line in head[:10]) if m), None)
     title = document.title
     place = _place(title, issuer, head)
     return PolicyRecord(policy=document.policy, version=version or document.version, title=title,
@@ -87,7 +96,11 @@ def read_record(document: PolicyDocument, version: str = "", date: str = "") -> 
 
 
 def _place(title: str, issuer: str, head: list[str]) -> Place | None:
-    """The place a plan is for: the most local one its title names, else its issuer's, else the notice's."""
+    """The place a plan is for: its issuing government's (宜宾市叙州区人民政府办公室 → 宜宾市叙州区), else the most
+    local one its title names, else the notice's."""
+    government = _BODY_SUFFIX.sub("", issuer.split("、")[0]) if _BODY_SUFFIX.search(issuer.split("、")[0]) else ""
+    if 2 <= len(government) <= 12 and level_of(government):
+        return Place(government, short_name(government), level_of(government))
     for source in (title, issuer, *head[:3]):
         found = [p for p in places_in(source) if p.level]
         if found:
