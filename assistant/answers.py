@@ -104,6 +104,9 @@ def _overlap(question: str, text: str) -> float:
     return len(q & _bigrams(text)) / len(q) if q else 0.0
 
 
+_OTHER_PLAN_MARGIN = 0.05  # another plan's best item this close to the best plan's answers too
+
+
 def _task_fields(task: Task) -> dict[str, Any]:
     """What every answer built on a task row carries of it, so every view renders the same thing."""
     return {"agencies": task.agencies, "lead_agency": task.lead_agency, "lead_inferred": task.lead_inferred,
@@ -197,14 +200,43 @@ class Assistant:
                             not_found=True)
             self._record(conversation, text, answer, None)
             return answer
-        if intent == "agencies":
-            answer, task = self._agencies_answer(text, hits, followup)
-        elif intent in ("target", "deadline"):
-            answer, task = self._target_answer(text, intent, hits, followup, previous)
-        else:
-            answer, task = self._general_answer(text, hits, followup)
+        answer, task = self._answer_from(text, intent, hits, followup, previous)
+        if not (policy or query.policies or followup) and not answer.not_found:
+            answer = self._with_other_plans(text, intent, hits, answer)
         self._record(conversation, text, answer, task)
         return answer
+
+    def _answer_from(self, text: str, intent: Intent, hits: list[Hit], followup: bool,
+                     previous: Turn | None) -> tuple[Answer, Task | None]:
+        if intent == "agencies":
+            return self._agencies_answer(text, hits, followup)
+        if intent in ("target", "deadline"):
+            return self._target_answer(text, intent, hits, followup, previous)
+        return self._general_answer(text, hits, followup)
+
+    def _with_other_plans(self, text: str, intent: Intent, hits: list[Hit], answer: Answer) -> Answer:
+        """A question that names no plan, answered by more than one: the best plan's answer first, then what each
+        other plan that answers it as well says, grouped by plan with its own citations."""
+        best = max((h.score for h in hits if h.policy == answer.policy), default=0.0)
+        others = []
+        for policy in dict.fromkeys(h.policy for h in hits):
+            own = [h for h in hits if h.policy == policy]
+            if policy == answer.policy or own[0].score < best - _OTHER_PLAN_MARGIN or len(others) >= 2:
+                continue
+            other, _ = self._answer_from(text, intent, own, False, None)
+            if not other.not_found:
+                others.append(other)
+        if not others:
+            return answer
+        title = self._plan_title(answer.policy or "", answer.version or "")
+        parts = [f"《{title}》：\n{answer.answer}"] + [
+            f"《{self._plan_title(o.policy or '', o.version or '')}》：\n{o.answer}" for o in others]
+        return answer.model_copy(update={"answer": "\n\n".join(parts),
+                                         "citations": answer.citations + [c for o in others for c in o.citations]})
+
+    def _plan_title(self, policy: str, version: str) -> str:
+        info = self.index.info(policy, version)
+        return info.title if info and info.title else policy
 
     def understand(self, question: str) -> Query:
         """The typed reading of a cleaned question against the loaded plans."""
