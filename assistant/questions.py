@@ -72,11 +72,15 @@ def detect_intent(question: str, names_unit: bool = False) -> Intent:
 
 
 def _core(name: str) -> str:
-    """What distinguishes a unit: its name without place prefix and generic tail (市住房城乡建设局 → 住房城乡建设)."""
+    """What distinguishes a unit: its name without places, brand prefix and generic tail
+    (市住房城乡建设局 → 住房城乡建设, 国网洛阳供电公司 → 供电)."""
     bare = name
-    place = next((p for p in places_in(name[:8]) if name.startswith((p.name, p.short))), None)
-    if place is not None:  # 青岛地铁集团 → 地铁集团, 山东省住房城乡建设厅 → 住房城乡建设厅
-        bare = name[len(place.name if name.startswith(place.name) else place.short):]
+    for place in places_in(name):
+        for written in (place.name, place.short):
+            if written in bare and len(bare) > len(written) + 1:
+                bare = bare.replace(written, "", 1)
+                break
+    bare = re.sub(r"^(?:国网|国家电网|中国)", "", bare) or bare
     bare = re.sub(r"^[省市县区](?![场政辖])", "", bare) or name
     core = _GENERIC.sub("", bare)
     return core if len(core) >= 2 else bare
