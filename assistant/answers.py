@@ -305,13 +305,13 @@ class Assistant:
                                                                                      hit.item_id)
 
     def _citation(self, hit_policy: str, version: str, clause_id: str, quote: str) -> Citation | None:
+        """A citation of ``quote`` in the clause it names; none when the quote is not there."""
         clause = self.index.clause(hit_policy, version, clause_id)
-        if clause is None:
+        if clause is None or not quote or quote not in clause.text:
             return None
-        if quote not in clause.text:
-            quote = clause.title if clause.title in clause.text else clause.text[:60]
         return Citation(policy=hit_policy, version=version, chapter=clause.chapter, number=clause.number,
-                        item_id=clause.id, title=clause.title, text=clause.text, quote=quote)
+                        item_id=clause.id, title=clause.title, text=clause.text, quote=quote,
+                        start=clause.start + clause.text.index(quote))
 
     def _hit_citations(self, hits: list[Hit], n: int = 3) -> list[Citation]:
         out = []
@@ -357,8 +357,17 @@ class Assistant:
         quote = task.unit_quote or task.title
         if quote in clause.text:
             return self._citation(task.policy, task.version, task.id, quote)
-        return Citation(policy=task.policy, version=task.version, chapter=clause.chapter, number=clause.number,
-                        item_id=clause.id, title=f"{clause.title}（附件：任务分工表）", text=quote, quote=quote)
+        chapter = self.index.clause(task.policy, task.version, task.chapter)
+        if chapter is not None and quote in chapter.text:  # 以上任务由A牵头… at the end of the chapter
+            return Citation(policy=task.policy, version=task.version, chapter=clause.chapter, number=clause.number,
+                            item_id=clause.id, title=f"{clause.title}（{chapter.title}：本章分工）", text=chapter.text,
+                            quote=quote, start=chapter.start + chapter.text.index(quote))
+        info = self.index.info(task.policy, task.version)
+        if info is not None and quote in info.appendix:  # a row of the appendix 分工表
+            return Citation(policy=task.policy, version=task.version, chapter=clause.chapter, number=clause.number,
+                            item_id=clause.id, title=f"{clause.title}（附件：任务分工表）", text=info.appendix,
+                            quote=quote, start=info.appendix_start + info.appendix.index(quote))
+        return None
 
     def _agencies_answer(self, question: str, hits: list[Hit], followup: bool) -> tuple[Answer, Task | None]:
         hit = next((h for h in hits if self._task_for(h) is not None), hits[0])

@@ -80,6 +80,8 @@ class PolicyInfo:
     sha256: str
     problems: list[Problem]
     record: PolicyRecord | None = None
+    appendix: str = ""
+    appendix_start: int = 0
 
     @property
     def place(self) -> str:
@@ -183,6 +185,7 @@ def _document_record(policy: Policy) -> dict[str, Any]:
         "policy": policy.policy, "version": policy.version, "title": policy.title, "date": policy.date,
         "path": str(policy.path), "sha256": policy.sha256, "problems": [p.model_dump() for p in document.problems],
         "record": policy.record.model_dump() if policy.record else None,
+        "appendix": document.appendix, "appendix_start": document.appendix_start,
         "clauses": [c.model_dump() for c in document.clauses],
     }
 
@@ -357,7 +360,8 @@ def _load_live(index_dir: Path, model_id: str | None, dim: int | None, check_cor
         vectors = faiss.read_index(str(build / "vectors.faiss"))
         policies = [PolicyInfo(p["policy"], p["version"], p["title"], p["date"], p["path"], p["sha256"],
                                [Problem(**x) for x in p["problems"]],
-                               PolicyRecord(**p["record"]) if p.get("record") else None) for p in store["policies"]]
+                               PolicyRecord(**p["record"]) if p.get("record") else None, p.get("appendix", ""),
+                               p.get("appendix_start", 0)) for p in store["policies"]]
         clauses = {(p["policy"], p["version"]): [Clause(**c) for c in p["clauses"]] for p in store["policies"]}
         tasks = [Task(**t) for t in store["tasks"]]
         chunks = [Chunk(**c) for c in store["chunks"]]

@@ -114,7 +114,8 @@ class Problem(_Model):
 
 
 class Citation(_Model):
-    """A quote that was checked to occur in the clause it names."""
+    """A quote that was checked to occur in the plan it names: in the clause, the chapter or the appendix
+    table whose text it carries, at ``start`` in the plan's repaired text."""
 
     policy: str
     version: str = ""
@@ -122,8 +123,9 @@ class Citation(_Model):
     number: str
     item_id: str
     title: str
-    text: str = Field(description="The clause text")
+    text: str = Field(description="The text the quote was found in: the clause, its chapter or the appendix")
     quote: str = Field(description="The span that supports the answer; a substring of text")
+    start: int = Field(-1, description="Offset of the quote in the plan's repaired text (-1: not located)")
 
     @model_validator(mode="after")
     def _quote_is_in_text(self) -> Citation:

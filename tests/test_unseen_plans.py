@@ -122,3 +122,23 @@ def test_a_question_set_keeps_its_answers_when_other_plans_arrive(tmp_path: Path
         report = run_eval(engine.assistant(), questions)
         scores.append([(r["id"], r["correct"], r["agencies"], r["targets"]) for r in report.records])
     assert scores[0] == scores[1]
+
+
+def test_every_citation_is_located_in_the_plan_it_names(tmp_path: Path) -> None:
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = ("a3_city_renewal_pdf.pdf", "a4_chapter_lead.txt")  # units from an appendix table, and for a chapter
+    for name in names:
+        shutil.copy(UNSEEN / name, corpus / name)
+    engine = Engine(Settings(corpus_dir=corpus, index_dir=tmp_path / "index"), FakeEmbedder())
+    engine.ingest()
+    texts = {read_policy(corpus / name).policy: read_policy(corpus / name).document.text for name in names}
+    sources = set()
+    for unit in ("市住房和城乡建设局", "市经济和信息化局", "市发展改革委"):
+        answer = engine.ask(f"{unit}要做哪些工作？")
+        assert answer.citations and not answer.not_found
+        for cite in answer.citations:
+            assert texts[cite.policy][cite.start:cite.start + len(cite.quote)] == cite.quote
+            sources.add(cite.title)
+    assert any(s.endswith("（附件：任务分工表）") for s in sources)  # a3: units only in the appendix table
+    assert any(s.endswith("：本章分工）") for s in sources)  # a4: 以上任务由A牵头 at the end of a chapter
