@@ -17,6 +17,7 @@ from typing import Any
 from .embeddings import Embedder
 from .duties import duties_of
 from .exports import describe_target
+from .targets import QUANTITY, UNITS
 from .hits import Retriever, policy_terms, strip_question_words
 from .index import Index
 from .questions import YEAR as _YEAR
@@ -48,8 +49,6 @@ _UNIT_WORDS = re.compile(r"\d+(?:\.\d+)?|公里|平方米|平方|万|亿|吨|个
 
 
 _ASKED_UNIT = re.compile(r"(?:多少|几)([\u4e00-\u9fff%/]{1,6})")
-_MEASURE_WORDS = ("层", "条", "辆", "台", "套", "户", "人", "元", "万元", "亿元", "吨", "万吨", "兆瓦", "千瓦", "万千瓦",
-                  "公里", "米", "平方米", "个", "家", "座", "所", "处", "项", "倍")
 
 
 def _unit_cues(question: str) -> list[tuple[str, ...]]:
@@ -59,12 +58,13 @@ def _unit_cues(question: str) -> list[tuple[str, ...]]:
         for pattern, units in _UNIT_CUES:
             if pattern.search(asked):
                 return [units]
-        for word in sorted(_MEASURE_WORDS, key=len, reverse=True):
-            if asked.startswith(word):
-                count = ("个", "家", "座", "处", "所")
-                family = {"平方米": ("平方米", "万平方米", "亿平方米"), "吨": ("吨", "万吨"), "米": ("米",),
-                          "公里": ("公里", "千米"), **{c: count for c in count}}.get(word, (word,))
-                return [family]
+        # the longest unit the asked word starts with (多少部, 几个工作日, 多少亩 → 亩 and 万亩)
+        word = next((u for u in UNITS if asked.startswith(u)), None)
+        if word is not None:
+            count = ("个", "家", "座", "处", "所")
+            family = {"平方米": ("平方米", "万平方米", "亿平方米"), "吨": ("吨", "万吨"), "米": ("米",),
+                      "公里": ("公里", "千米"), **{c: count for c in count}}.get(word, (word,))
+            return [tuple(dict.fromkeys(family + tuple(p + w for w in family for p in ("万", "亿"))))]
     return [units for pattern, units in _UNIT_CUES if pattern.search(question)]
 
 
@@ -85,8 +85,7 @@ _CN_TENTHS = {"一": 10, "二": 20, "两": 20, "三": 30, "四": 40, "五": 50, 
 
 def _stated_quantities(question: str) -> set[tuple[float, str]]:
     """Values a question states: 500公里, 45%, 七成 (70%), 百分之六十 (60%), 一半 (50%)."""
-    found = {(float(v), u) for v, u in re.findall(r"(\d+(?:\.\d+)?)\s*(%|公里|万平方米|亿平方米|平方米|个|米|吨|家|处)",
-                                                 question)}
+    found = {(float(m.group(1)), m.group(4)) for m in QUANTITY.finditer(question)}
     found |= {(float(_CN_TENTHS[c]), "%") for c in re.findall(r"([一二两三四五六七八九])成", question)}
     found |= {(float(v), "%") for v in re.findall(r"百分之(\d+(?:\.\d+)?)", question)}
     if "一半" in question:
@@ -104,6 +103,9 @@ def _overlap(question: str, text: str) -> float:
     return len(q & _bigrams(text)) / len(q) if q else 0.0
 
 
+_UNIT_MENTION = re.compile(r"[\u4e00-\u9fff]{0,8}?(?:局|委|办|厅|中心|集团|公司|部门|单位)")
+_SUBJECT_NOISE = re.compile(r"哪些|什么|哪几|多少|方案|工作|任务|负责|牵头|配合|要做|要干|要管|都要|都|要|管|干|做|事情|事|活|啥|"
+                            r"在|里|这个|这|那|的|了|呢|吗|和|或|[^\u4e00-\u9fff]")
 _OTHER_PLAN_MARGIN = 0.05  # another plan's best item this close to the best plan's answers too
 
 
@@ -187,7 +189,8 @@ class Assistant:
             policies = [previous.policy]
         scope = self._scope(text, policies, version, query.old_version)
         if intent == "agency_tasks" and query.units:
-            answer = self._agency_tasks(text, query.units, scope)
+            units = self._units_meant(text, query.units, scope) if not policies else query.units
+            answer = self._agency_tasks(text, units, scope)
             self._record(conversation, text, answer, None)
             return answer
         hits = self.retriever.search(text, k=5, scope=scope)
@@ -241,6 +244,18 @@ class Assistant:
     def understand(self, question: str) -> Query:
         """The typed reading of a cleaned question against the loaded plans."""
         return understand(question, self.catalog, self._plan_units)
+
+    def _units_meant(self, question: str, units: list[str], scope: set[tuple[str, str]]) -> list[str]:
+        """A short unit name that fits units of several plans (供电公司), in a question that also says what about
+        (…在森林防火里要干什么): the units of the plan the question's subject is found in."""
+        owners = {u: {p for p, names in self._plan_units.items() if u in names} for u in units}
+        if len(units) < 2 or len(set().union(*owners.values())) < 2:
+            return units
+        subject = _SUBJECT_NOISE.sub("", _UNIT_MENTION.sub("", question))
+        if len(re.findall(r"[\u4e00-\u9fff]", subject)) < 3:
+            return units  # 住建局都要管哪些事？ names nothing else: every unit it may mean
+        hits = self.retriever.search(subject, k=1, scope=scope)
+        return [u for u in units if hits and hits[0].policy in owners[u]] or units
 
     def _no_such_plan(self, query: Query) -> Answer:
         loaded = "、".join(f"《{r.title}》" for r in self.catalog.records) or "（无）"
@@ -415,6 +430,8 @@ class Assistant:
                     if not (lexical >= self.min_target_relevance or dense >= self.strong_dense or stated or pinned):
                         continue
                     score = lexical + 2 * max(0.0, dense - 0.85) - 0.15 * rank + (0.5 if stated else 0.0)
+                    if len(target.metric) >= 4 and target.metric in question:
+                        score += 0.3  # the question names the indicator as the plan does
                     if reduce and target.comparator in ("reduce_by", "<=", "<"):
                         score += 0.3
                     if pinned_item is not None and previous is not None and previous.target is not None:

@@ -54,6 +54,8 @@ def judge(question: dict[str, Any], answer: Answer) -> bool:
     intent = question["intent"]
     if intent == "not_found":
         return answer.not_found and not answer.targets and (answer.intent == "agency_tasks" or not answer.agencies)
+    if intent == "agencies" and not question["agencies"]:  # the plan names no unit for this task: say so
+        return not answer.agencies and answer.lead_agency is None
     if answer.not_found:
         return False
     if intent == "agencies":

@@ -22,7 +22,8 @@ from .schema import Intent, PolicyRecord, Query
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 _AGENCY_TASKS = re.compile(
     r"(?:负责|牵头|承担|参与|配合|涉及|有)(?:了)?(?:哪些|哪几|什么|几项|多少项)|(?:哪些|哪几|什么|多少)(?:项|件|个|方面)?"
-    r"(?:任务|工作|事|活|职责|块)|干(?:些)?(?:什么|啥)|分到|头上|出哪些力|的任务|任务清单|职责是|要做(?:什么|啥)"
+    r"(?:任务|工作|事|活|职责|块)|干(?:些)?(?:什么|啥)|分到|头上|出哪些力|的任务|任务清单|职责是|要做(?:什么|啥)|"
+    r"管(?:哪些|什么|啥)"
 )
 _AGENCIES = re.compile(r"谁|哪个部门|哪些部门|哪个单位|哪些单位|哪家|哪几家|哪几个部门|哪个局|牵头|负责单位|责任单位|配合单位|"
                        r"归.{0,2}管|主管|由谁|什么部门|什么单位|责任部门")
@@ -177,8 +178,9 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
                 chosen.extend(r.policy for r in records if r.level == level and r.policy not in chosen)
     for record in records:  # a loaded plan's own place, by its full or short name (洛阳工业…, 叙州区)
         local = re.sub(r"^.*[省市](?=.)", "", record.place)  # 宜宾市叙州区 → 叙州区
+        bare = re.sub(r"(?<=..)[县区旗]$", "", local)  # 沂水县 → 沂水
         if record.place and any(len(name) >= 2 and name in question
-                                for name in (record.place, short_name(record.place), local)):
+                                for name in (record.place, short_name(record.place), local, bare)):
             if record.policy not in chosen:
                 chosen.append(record.policy)
             unknown = [u for u in unknown if short_name(u) != short_name(record.place)]

@@ -30,7 +30,7 @@ _PER_ALT = "|".join(re.escape(u) for u in sorted(_PER, key=len, reverse=True))
 _NOT_UNITS = "年月日号时期届代版星类型第的和与及或等以在至到为是把被对从向于有"
 _OTHER_UNIT = rf"(?:万|亿)?[\u4e00-\u9fff](?<![{_NOT_UNITS}])(?=$|[，。；、）)\s]|以上|以内|以下|左右|及以上)"
 _UNIT_PATTERN = rf"(?:(?:{_UNIT_ALT})/(?:{_PER_ALT})|{_UNIT_ALT}|{_OTHER_UNIT})"
-_QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)(?:(?:%|{_UNIT_ALT})?\s*[—–~～\-至到]\s*(\d+(?:\.\d+)?))?"
+QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)(?:(?:%|{_UNIT_ALT})?\s*[—–~～\-至到]\s*(\d+(?:\.\d+)?))?"
                        rf"(余|多)?({_UNIT_PATTERN})")
 _COUNT_UNITS = tuple(prefix + unit for unit in ("个", "家", "座", "所", "处", "条", "项", "批", "部", "场", "户", "人", "人次", "辆", "台",
                                                 "套", "栋", "间", "张", "名", "位", "株", "盏", "根", "眼", "艘")
@@ -163,7 +163,7 @@ def extract(sentences: list[str], paragraph_years: bool = False) -> tuple[list[T
         deadline: _Deadline | None = None if first or opening is None else _Deadline(opening.year, opening.kind, -1)
         for offset, clause in _clauses(sentence):
             after = _YEAR_AFTER.match(clause)
-            if after and not _QUANTITY.search(clause):  # …控制在8%以内，力争2027年底前实现
+            if after and not QUANTITY.search(clause):  # …控制在8%以内，力争2027年底前实现
                 year = int(after.group(1))
                 targets[:] = [t.model_copy(update={"year": year, "deadline_kind": "by"})
                               if i >= unstated_from and t.quote in sentence else t for i, t in enumerate(targets)]
@@ -191,7 +191,7 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
     year = deadline.year if deadline else None
     kind = deadline.kind if deadline else None
     previous_end = 0
-    for m in _QUANTITY.finditer(rest):
+    for m in QUANTITY.finditer(rest):
         value, approx, unit = float(m.group(1)), m.group(3), m.group(4)
         value_max = float(m.group(2)) if m.group(2) else None
         after = rest[m.end():]
@@ -247,7 +247,7 @@ def _extract_clause(rest: str, deadline: _Deadline | None, quote: str, targets: 
     inner = re.search(r"在?(\d{4})年(?:前|以前|之前)", rest[: peak.start()]) if peak else None
     if inner:  # 确保…二氧化碳排放在2030年前达到峰值
         deadline, year, kind = _Deadline(int(inner.group(1)), "before", 0), int(inner.group(1)), "before"
-    if deadline and deadline.kind == "before" and peak and not _QUANTITY.search(rest):
+    if deadline and deadline.kind == "before" and peak and not QUANTITY.search(rest):
         metric = _clean_metric(rest[: peak.start()]) or "碳排放"
         targets.append(Target(metric=metric, year=year, deadline_kind=kind, comparator="peak", quote=quote))
 
