@@ -17,9 +17,9 @@ from .agencies import canonical
 from .embeddings import Embedder
 from .errors import QuestionError
 from .exports import describe_target
-from .hits import Retriever, policy_terms, retrieval_query, strip_question_words
-from .index import Index
+from .hits import policy_terms, retrieval_query, strip_question_words
 from .schema import Answer, Citation, Hit, Intent, Target, Task
+from .store import Store
 
 _AGENCY_TASKS = re.compile(
     r"(?:负责|牵头|承担|参与|配合|涉及|有)(?:了)?(?:哪些|哪几|什么|几项|多少项)|(?:哪些|哪几|什么|多少)(?:项|件|个|方面)?"
@@ -170,13 +170,13 @@ class Conversation:
 
 
 class Assistant:
-    """Answers questions over one loaded index."""
+    """Answers questions over one store (the local index folder, or Milvus + SQL)."""
 
-    def __init__(self, index: Index, embedder: Embedder, max_question_chars: int = 500,
+    def __init__(self, index: Store, embedder: Embedder, max_question_chars: int = 500,
                  min_relevance: float = 0.885, min_target_relevance: float = 0.25,
                  strong_dense: float = 0.91) -> None:
         self.index = index
-        self.retriever = Retriever(index, embedder)
+        self.retriever = index
         self.max_question_chars = max_question_chars
         self.min_relevance = min_relevance
         self.min_target_relevance = min_target_relevance
