@@ -130,8 +130,9 @@ class MilvusStore:
     """Chunks in Milvus, tables in SQL; the Store protocol, plus ingest. Safe to share between threads."""
 
     def __init__(self, uri: str, database_url: str, embedder: Embedder, index_dir: Path,
-                 exact_limit: int = 4000, candidates: int = 200) -> None:
+                 exact_limit: int = 4000, candidates: int = 200, collection: str = COLLECTION) -> None:
         self.uri = uri
+        self.collection = collection
         self.embedder = embedder
         self.index_dir = Path(index_dir)
         self.exact_limit = exact_limit
@@ -163,17 +164,17 @@ class MilvusStore:
         pymilvus = _pymilvus()
         c = self.client
         want = {"pa.model_id": self.embedder.model_id, "pa.dim": str(self.embedder.dim), "pa.format": FORMAT}
-        if self._call(c.has_collection, COLLECTION):
-            found = self._call(c.describe_collection, COLLECTION).get("properties") or {}
+        if self._call(c.has_collection, self.collection):
+            found = self._call(c.describe_collection, self.collection).get("properties") or {}
             if found.get("pa.format") != FORMAT:
-                raise StoreMismatch(f"Milvus 集合 {COLLECTION} 不是本版本政策助手建立的。"
+                raise StoreMismatch(f"Milvus 集合 {self.collection} 不是本版本政策助手建立的。"
                                     "请换一个 milvus_uri，或删除该集合后运行：policy-assistant ingest")
             if found.get("pa.model_id") != want["pa.model_id"] or found.get("pa.dim") != want["pa.dim"]:
                 raise StoreMismatch(
                     f"Milvus 集合由模型 {found.get('pa.model_id')}（维度 {found.get('pa.dim')}）生成，当前配置为 "
                     f"{self.embedder.model_id}（维度 {self.embedder.dim}）。请改回原模型（配置项 embedding_model），"
                     "或换一个 milvus_uri 和 database_url 后运行：policy-assistant ingest 重新导入")
-            self._call(c.load_collection, COLLECTION)
+            self._call(c.load_collection, self.collection)
             return
         DataType, Function, FunctionType = pymilvus.DataType, pymilvus.Function, pymilvus.FunctionType
         schema = c.create_schema(auto_id=False, enable_dynamic_field=False)
@@ -196,7 +197,7 @@ class MilvusStore:
         index.add_index("sparse", index_type="SPARSE_INVERTED_INDEX", metric_type="BM25")
         for name in ("gen", "hash"):
             index.add_index(name, index_type="INVERTED")
-        self._call(c.create_collection, COLLECTION, schema=schema, index_params=index, properties=want)
+        self._call(c.create_collection, self.collection, schema=schema, index_params=index, properties=want)
 
     # ---------------------------------------------------------------- visible plans
     def _refresh(self) -> None:
@@ -317,7 +318,7 @@ class MilvusStore:
         return pool_items(chunks, groups, group_of, mask, dense, lexical, ALPHA, k)
 
     def _query(self, expr: str, fields: list[str]) -> list[dict[str, Any]]:
-        rows = self._call(self.client.query, COLLECTION, filter=expr, output_fields=fields, limit=16384)
+        rows = self._call(self.client.query, self.collection, filter=expr, output_fields=fields, limit=16384)
         return [dict(r) for r in rows]
 
     def _candidates(self, vector: np.ndarray, text: str, scope_expr: str, fields: list[str]) -> list[dict[str, Any]]:
@@ -329,7 +330,7 @@ class MilvusStore:
             pymilvus.AnnSearchRequest(data=[text], anns_field="sparse", param={"metric_type": "BM25"},
                                       limit=self.candidates, expr=scope_expr),
         ]
-        found = self._call(self.client.hybrid_search, COLLECTION, requests, pymilvus.RRFRanker(60),
+        found = self._call(self.client.hybrid_search, self.collection, requests, pymilvus.RRFRanker(60),
                            limit=self.candidates, output_fields=["gen", "item_id"])
         items: dict[int, list[str]] = {}
         for hit in found[0] if found else []:
@@ -416,15 +417,15 @@ class MilvusStore:
         """Rows of replaced generations and of ingests that never finished."""
         hidden = self.sql.hidden_generations()
         if hidden:
-            self._call(self.client.delete, COLLECTION, filter=f"gen in {hidden}")
-            self._call(self.client.flush, COLLECTION)
+            self._call(self.client.delete, self.collection, filter=f"gen in {hidden}")
+            self._call(self.client.flush, self.collection)
             self.sql.drop(hidden)
 
     def _existing_vectors(self, hashes: list[str]) -> dict[str, list[float]]:
         out: dict[str, list[float]] = {}
         for i in range(0, len(hashes), 200):
             part = hashes[i:i + 200]
-            rows = self._call(self.client.query, COLLECTION, filter=f"hash in {json.dumps(part)}",
+            rows = self._call(self.client.query, self.collection, filter=f"hash in {json.dumps(part)}",
                               output_fields=["hash", "dense"])
             out.update({r["hash"]: r["dense"] for r in rows})
         return out
@@ -455,8 +456,8 @@ class MilvusStore:
                          "hash": chunk.hash, "gen": gen, "ord": i, "chunk": chunk.model_dump_json(),
                          "tokens": "\t".join(toks), "dense": [float(x) for x in vector]})
         for i in range(0, len(rows), _BATCH):
-            self._call(self.client.insert, COLLECTION, rows[i:i + _BATCH])
-        self._call(self.client.flush, COLLECTION)
+            self._call(self.client.insert, self.collection, rows[i:i + _BATCH])
+        self._call(self.client.flush, self.collection)
         if os.environ.get("POLICY_ASSISTANT_DRILL_PAUSE"):  # the kill drill stops here: rows in, not yet visible
             import time
 
