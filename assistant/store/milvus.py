@@ -459,8 +459,10 @@ class MilvusStore:
             self._call(self.client.insert, self.collection, rows[i:i + _BATCH])
         self._call(self.client.flush, self.collection)
         if os.environ.get("POLICY_ASSISTANT_DRILL_PAUSE"):  # the kill drill stops here: rows in, not yet visible
+            import sys
             import time
 
+            print(f"drill: generation {gen} written, not visible", file=sys.stderr, flush=True)
             time.sleep(float(os.environ["POLICY_ASSISTANT_DRILL_PAUSE"]))
         terms = Counter(t for toks in tokens for t in set(toks or ["<empty>"]))
         stats = {"n_chunks": len(chunks), "total_len": sum(max(len(t), 1) for t in tokens)}
