@@ -49,7 +49,8 @@ def _tables(sa: Any) -> tuple[Any, dict[str, Any]]:
             sa.Column("content_hash", sa.String(64), nullable=False), sa.Column("place", sa.String(100), default=""),
             sa.Column("level", sa.String(20), default=""), sa.Column("problems", sa.Text, default="[]"),
             sa.Column("user_words", sa.Text, default="[]"), sa.Column("n_chunks", sa.Integer, default=0),
-            sa.Column("total_len", sa.Integer, default=0), sa.Column("complete", sa.Boolean, default=False)),
+            sa.Column("total_len", sa.Integer, default=0), sa.Column("complete", sa.Boolean, default=False),
+            sqlite_autoincrement=True),  # a generation id is never reused: orphan rows can never become visible
         "visible": sa.Table("store_visible", md, sa.Column("policy", sa.String(200), primary_key=True),
                             sa.Column("version", sa.String(100), primary_key=True),
                             sa.Column("gen", sa.Integer, nullable=False)),
