@@ -169,6 +169,7 @@ def test_a_killed_ingest_leaves_the_previous_version_answering(tmp_path: Path, s
     assert _answers(store, embedder) == before  # an asker during the ingest sees the whole old version
     child.send_signal(signal.SIGKILL)
     child.wait(30)
+    child.stderr.close()
     assert _answers(store, embedder) == before  # and after the kill, too
     fresh = _store(tmp_path, embedder, server, collection="drill")  # a new process's view
     assert _answers(fresh, embedder) == before
