@@ -378,6 +378,7 @@ class MilvusStore:
                 why = "；".join(f"{Path(f.path).name}：{f.reason}" for f in corpus.failures) or "未找到 .txt、.docx 或 .pdf 文件"
                 raise DocumentError("、".join(str(r) for r in roots), f"没有可解析的政策文件，原有索引未改动（{why}）")
             words = sorted(set(domain_words([t for p in corpus.policies for t in p.tasks])) | set(self.sql.user_words()))
+            tokenizer = Tokenizer(words)  # one for the whole ingest: jieba takes a second to start
             hashes = {(g.policy, g.version): g.content_hash for g in self._visible}
             totals = [0, 0, 0]
             for policy in corpus.policies:
@@ -386,7 +387,7 @@ class MilvusStore:
                     totals[0] += n
                     totals[2] += n
                     continue
-                chunks, embedded = self._write(policy, words, report)
+                chunks, embedded = self._write(policy, tokenizer, report)
                 totals[0] += chunks
                 totals[1] += embedded
                 totals[2] += chunks - embedded
@@ -403,7 +404,7 @@ class MilvusStore:
         """Write one plan version (new or replacing the same version) and switch it visible: (chunks, embedded)."""
         with ingest_lock(self.index_dir):
             words = sorted(set(domain_words(policy.tasks)) | set(self.sql.user_words()))
-            out = self._write(policy, words, progress or (lambda *_: None))
+            out = self._write(policy, Tokenizer(words), progress or (lambda *_: None))
             self._refresh()
             return out
 
@@ -430,10 +431,9 @@ class MilvusStore:
             out.update({r["hash"]: r["dense"] for r in rows})
         return out
 
-    def _write(self, policy: Policy, words: list[str], report: Progress) -> tuple[int, int]:
+    def _write(self, policy: Policy, tokenizer: Tokenizer, report: Progress) -> tuple[int, int]:
         place, level = place_and_level(policy.title)
         chunks = build_chunks(policy)
-        tokenizer = Tokenizer(words)
         tokens = [tokenizer.tokens(c.text) for c in chunks]
         gen = self.sql.new_generation({
             "policy": policy.policy, "version": policy.version, "title": policy.title, "date": policy.date,
