@@ -21,6 +21,7 @@ from .loading import SUPPORTED, find_policy_files, load_bytes
 from .policies import Corpus, identify, parse_raw, read_corpus
 from .schema import Answer
 from .settings import Settings
+from .store import Store
 from .store.local import LocalStore
 
 if TYPE_CHECKING:
@@ -152,6 +153,10 @@ class Engine:
                                             self.settings.max_question_chars)
             return self._assistant
 
+    def view(self, progress: Progress | None = None) -> Store:
+        """What the app's pages read (policies, task rows, lookups): the store the assistant answers from."""
+        return self.assistant(progress=progress).index
+
     def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,
             version: str | None = None) -> Answer:
         clean_question(question, self.settings.max_question_chars)  # refused before any index is loaded or built
@@ -163,6 +168,12 @@ class Engine:
     def status(self) -> Status:
         """Fresh, stale, damaged or missing, with the policies indexed and the command that fixes it."""
         fix = "policy-assistant ingest"
+        if self.settings.store == "milvus":
+            store = self.store()  # unreachable or mismatched: raises with the fix
+            policies = [(p.policy, p.version, p.title) for p in store.policies]
+            if not policies:
+                return Status("missing", "Milvus 中尚未导入政策", fix, self.embedder.model_id)
+            return Status("fresh", f"Milvus 存储（{store.uri}）", None, self.embedder.model_id, None, policies, [])
         try:
             build, manifest = read_manifest(self.settings.index_dir)
         except IndexMissing as exc:
