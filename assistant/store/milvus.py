@@ -54,6 +54,7 @@ FORMAT = "1"
 K1, B = 1.5, 0.75  # bm25s defaults, as the local LexicalIndex uses them
 _PARSER = "1"  # bump when parsing changes, so unchanged files are re-ingested
 _BATCH = 500
+_FIELDS = ["gen", "ord", "item_id", "chunk", "tokens", "dense"]
 
 
 def _pymilvus() -> Any:
@@ -296,16 +297,19 @@ class MilvusStore:
         vector = self.embedder.embed_queries([query])[0]
         lexical_query = expand_query(query)
         counts = self._chunk_counts()
-        fields = ["gen", "ord", "item_id", "chunk", "tokens", "dense"]
         scope_expr = f"gen in {gens}"
         if sum(counts.get(g, 0) for g in gens) <= self.exact_limit:
-            rows = self._query(scope_expr, fields)
+            rows = self._get([(g, i) for g in gens for i in range(counts.get(g, 0))])
         else:
-            rows = self._candidates(vector, lexical_query, scope_expr, fields)
+            rows = self._candidates(vector, lexical_query, scope_expr)
+        return self._pool(rows, vector, lexical_query, k)
+
+    def _pool(self, rows: list[dict[str, Any]], vector: np.ndarray, lexical_query: str, k: int) -> list[Hit]:
+        """The local index's scoring of the fetched chunks (cosine, BM25, max-pooled to items, mixed)."""
         if not rows:
             return []
-        order = {g: i for i, g in enumerate(sorted(gens, key=lambda g: self._key_of.get(g, ('', ''))))}
-        rows.sort(key=lambda r: (order.get(int(r["gen"]), 0), int(r["ord"])))
+        unique = {(int(r["gen"]), int(r["ord"])): r for r in rows}
+        rows = [unique[key] for key in sorted(unique, key=lambda key: (self._key_of.get(key[0], ("", "")), key[1]))]
         chunks = [Chunk.model_validate_json(r["chunk"]) for r in rows]
         matrix = np.asarray([r["dense"] for r in rows], dtype=np.float32)
         dense = matrix @ np.asarray(vector, dtype=np.float32)
@@ -317,12 +321,17 @@ class MilvusStore:
         mask = np.ones(len(chunks), dtype=bool)
         return pool_items(chunks, groups, group_of, mask, dense, lexical, ALPHA, k)
 
-    def _query(self, expr: str, fields: list[str]) -> list[dict[str, Any]]:
-        rows = self._call(self.client.query, self.collection, filter=expr, output_fields=fields, limit=16384)
-        return [dict(r) for r in rows]
+    def _get(self, keys: list[tuple[int, int]]) -> list[dict[str, Any]]:
+        """Chunks by (gen, ord): primary-key lookups, far cheaper than a filter in Milvus Lite."""
+        out: list[dict[str, Any]] = []
+        for i in range(0, len(keys), 4000):
+            ids = [(gen << 20) | ord_ for gen, ord_ in keys[i:i + 4000]]
+            out.extend(dict(r) for r in self._call(self.client.get, self.collection, ids=ids, output_fields=_FIELDS))
+        return out
 
-    def _candidates(self, vector: np.ndarray, text: str, scope_expr: str, fields: list[str]) -> list[dict[str, Any]]:
-        """Every chunk of the items the hybrid (dense + BM25, RRF) search ranks highest within the scope."""
+    def _candidates(self, vector: np.ndarray, text: str, scope_expr: str) -> list[dict[str, Any]]:
+        """Chunks for a large scope: every chunk of the items the hybrid search (dense + BM25 within the scope, fused
+        by RRF) ranks highest, fetched by primary key, so those items are scored on all their sentences as locally."""
         pymilvus = _pymilvus()
         requests = [
             pymilvus.AnnSearchRequest(data=[vector.tolist()], anns_field="dense", param={"metric_type": "COSINE"},
@@ -331,18 +340,16 @@ class MilvusStore:
                                       limit=self.candidates, expr=scope_expr),
         ]
         found = self._call(self.client.hybrid_search, self.collection, requests, pymilvus.RRFRanker(60),
-                           limit=self.candidates, output_fields=["gen", "item_id"])
+                           limit=2 * self.candidates, output_fields=["gen", "item_id"])
         items: dict[int, list[str]] = {}
         for hit in found[0] if found else []:
             entity = hit.get("entity", hit)
-            items.setdefault(int(entity["gen"]), [])
-            if entity["item_id"] not in items[int(entity["gen"])]:
-                items[int(entity["gen"])].append(entity["item_id"])
+            ids = items.setdefault(int(entity["gen"]), [])
+            if entity["item_id"] not in ids:
+                ids.append(entity["item_id"])
         if not items:
             return []
-        expr = " or ".join(f"(gen == {g} and item_id in {json.dumps(ids, ensure_ascii=False)})"
-                           for g, ids in items.items())
-        return self._query(expr, fields)
+        return self._get(self.sql.item_chunks(items))
 
     def _bm25(self, docs: list[list[str]], query: str) -> np.ndarray:
         """BM25 of each document, with the statistics of every visible chunk: what bm25s gives the local index."""

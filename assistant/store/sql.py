@@ -63,6 +63,7 @@ def _tables(sa: Any) -> tuple[Any, dict[str, Any]]:
                           sa.Column("ord", sa.Integer, nullable=False), sa.Column("data", sa.Text, nullable=False)),
         "chunks": sa.Table("store_chunks", md, sa.Column("gen", sa.Integer, primary_key=True),
                            sa.Column("ord", sa.Integer, primary_key=True),
+                           sa.Column("item_id", sa.String(100), nullable=False),
                            sa.Column("data", sa.Text, nullable=False)),
         "terms": sa.Table("store_terms", md, sa.Column("gen", sa.Integer, primary_key=True),
                           sa.Column("token", sa.String(200), primary_key=True, index=True),
@@ -188,7 +189,7 @@ class SqlTables:
                 conn.execute(t["tasks"].insert(), [{"gen": gen, "task_id": x.id, "item_id": x.parent or x.id,
                                                     "ord": i, "data": x.model_dump_json()} for i, x in enumerate(tasks)])
             if chunks:
-                conn.execute(t["chunks"].insert(), [{"gen": gen, "ord": i, "data": c.model_dump_json()}
+                conn.execute(t["chunks"].insert(), [{"gen": gen, "ord": i, "item_id": c.item_id, "data": c.model_dump_json()}
                                                     for i, c in enumerate(chunks)])
             if terms:
                 conn.execute(t["terms"].insert(), [{"gen": gen, "token": k, "df": v} for k, v in terms.items()])
@@ -299,6 +300,13 @@ class SqlTables:
         c = self.t["tasks"].c
         query = self._sa.select(c.data).where(c.gen == gen, c.item_id == item_id).order_by(c.ord)
         return [Task.model_validate_json(r[0]) for r in self._run(lambda conn: conn.execute(query).all())]
+
+    def item_chunks(self, items: dict[int, list[str]]) -> list[tuple[int, int]]:
+        """(gen, ord) of every chunk of the given items (gen → item ids)."""
+        sa, c = self._sa, self.t["chunks"].c
+        where = sa.or_(*(sa.and_(c.gen == gen, c.item_id.in_(ids)) for gen, ids in items.items()))
+        query = sa.select(c.gen, c.ord).where(where)
+        return [(int(g), int(o)) for g, o in self._run(lambda conn: conn.execute(query).all())]
 
     def count(self, name: str, gens: list[int]) -> int:
         c = self.t[name].c
