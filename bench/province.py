@@ -41,8 +41,8 @@ TEMPLATES = sorted((ROOT / "tests" / "data" / "plans").glob("*.txt")) + [
 CITIES = ("济南 淄博 枣庄 东营 烟台 潍坊 济宁 泰安 威海 日照 临沂 德州 聊城 滨州 菏泽 石家庄 唐山 邯郸 保定 沧州 "
           "太原 大同 沈阳 大连 长春 哈尔滨 南京 无锡 徐州 常州 苏州 南通 杭州 宁波 温州 合肥 芜湖 福州 厦门 泉州").split()
 DISTRICTS = "东城 西城 南湖 北山 中原 新华 高新 长安 安定 宁远 平阳 和平 兴隆 城关 山亭 海港 河西 湖滨 林泉 泉山".split()
-_ITEM = re.compile(r"^\s*（[一二三四五六七八九十]+）")
-_CHAPTER = re.compile(r"^(\s*[一二三四五六七八九十]+、)([^。]{1,30})$")
+_ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]\s*")
+_CHAPTER = re.compile(r"^(\s*[一二三四五六七八九十]+[、.．]\s*)([^。]{1,30})$")
 
 
 class StandIn(Embedder):
@@ -93,12 +93,14 @@ def vary(text: str, i: int, rng: random.Random) -> str:
             line = line[:item.end()] + where + line[item.end():]
         elif "。" in line:
             parts = line.split("。")
-            head, body, tail = (parts[0], parts[1:-1], parts[-1]) if _ITEM.match(line) else ("", parts[:-1], parts[-1])
+            head, body, tail = (parts[0], parts[1:-1], parts[-1]) if item else ("", parts[:-1], parts[-1])
+            if item:  # the item title prefixes every chunk of the item: with the place in it, none repeats
+                head = head[:item.end()] + where + head[item.end():]
             if len(body) >= 2:
                 k = rng.randrange(len(body))
                 body = body[k:] + body[:k]
             body = [x if where in x or not x.strip() else where + x.lstrip("　 ") for x in body]
-            line = "。".join(([head] if _ITEM.match(line) else []) + body + [tail])
+            line = "。".join(([head] if item else []) + body + [tail])
         lines.append(line)
     return "\n".join(lines)
 
