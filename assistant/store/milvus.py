@@ -209,8 +209,7 @@ class MilvusStore:
         self._visible = visible
         self._gen = {(g.policy, g.version): g.gen for g in visible}
         self._key_of = {g.gen: (g.policy, g.version) for g in visible}
-        self._infos = {(g.policy, g.version): PolicyInfo(g.policy, g.version, g.title, g.date, g.path, g.sha256,
-                                                         g.problems) for g in visible}
+        self._infos = {(g.policy, g.version): g for g in visible}
         latest: dict[str, Generation] = {}
         for g in sorted(visible, key=lambda g: version_key(g.version, g.date)):
             latest[g.policy] = g

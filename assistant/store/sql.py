@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..errors import SchemaOutdated, StoreUnavailable
+from ..index import PolicyInfo
 from ..schema import Chunk, Clause, Problem, Task
 
 SCHEMA_VERSION = 1
@@ -110,18 +111,13 @@ def _redact(url: str) -> str:
 
 
 @dataclass
-class Generation:
-    gen: int
-    policy: str
-    version: str
-    title: str
-    date: str
-    path: str
-    sha256: str
-    content_hash: str
-    place: str
-    level: str
-    problems: list[Problem]
+class Generation(PolicyInfo):
+    """A visible plan version: its policy record, and the generation its rows are written under."""
+
+    gen: int = 0
+    content_hash: str = ""
+    place: str = ""
+    level: str = ""
 
 
 class SqlTables:
@@ -248,9 +244,10 @@ class SqlTables:
         g, v = self.t["generations"], self.t["visible"]
         query = self._sa.select(g).join(v, v.c.gen == g.c.gen).order_by(g.c.policy, g.c.version)
         rows = self._run(lambda conn: conn.execute(query).all())
-        return [Generation(r.gen, r.policy, r.version, r.title, r.date or "", r.path or "", r.sha256 or "",
-                           r.content_hash, r.place or "", r.level or "",
-                           [Problem(**p) for p in json.loads(r.problems or "[]")]) for r in rows]
+        return [Generation(policy=r.policy, version=r.version, title=r.title, date=r.date or "", path=r.path or "",
+                           sha256=r.sha256 or "", problems=[Problem(**p) for p in json.loads(r.problems or "[]")],
+                           gen=r.gen, content_hash=r.content_hash, place=r.place or "", level=r.level or "")
+                for r in rows]
 
     def user_words(self) -> list[str]:
         """Agency names and metrics of every visible plan (the lexical tokenizer's user dictionary)."""
