@@ -160,7 +160,16 @@ def client(backend: str, folder: Path, uri: str, questions: list[str]) -> dict[s
         t = time.perf_counter()
         assistant.ask(q)
         times.append(time.perf_counter() - t)
-    return {"open_s": opened, "times": times, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {"open_s": opened, "times": times, "rss_mb": _peak_rss_mb()}
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS (VmHWM; ru_maxrss would report the parent's, as Linux keeps it across exec)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(status.split("VmHWM:")[1].split()[0]) / 1024
+    except (OSError, IndexError, ValueError):  # not Linux
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -192,7 +201,7 @@ def measure(backend: str, folder: Path, plans: Path, extra: Path, uri: str, ques
     ingest = time.monotonic() - started
     result: dict[str, Any] = {"backend": backend, "chunks": chunks, "ingest_s": round(ingest, 1),
                               "chunks_per_s": round(chunks / ingest, 1)}
-    single = client(backend, folder, uri, questions)
+    single = _clients(backend, folder, uri, questions, 1)[0]  # its own process: memory of an app process alone
     result.update(open_s=round(single["open_s"], 2), p50_ms=round(_pct(single["times"], 50), 1),
                   p95_ms=round(_pct(single["times"], 95), 1), rss_mb=round(single["rss_mb"]))
     many = _clients(backend, folder, uri, questions, concurrency)
