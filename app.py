@@ -18,7 +18,7 @@ from assistant import views
 from assistant.answers import Conversation
 from assistant.engine import Engine
 from assistant.errors import PolicyAssistantError
-from assistant.index import Index
+from assistant.store import Store
 from assistant.settings import Settings, load_settings
 from ledger_page import page_ledger
 
@@ -48,7 +48,7 @@ def engine_for(settings_key: str, _settings: Settings) -> Engine:
     return views.make_engine(_settings)
 
 
-def ready_index(engine: Engine) -> Index:
+def ready_index(engine: Engine) -> Store:
     """The engine's index; built (with a spinner and a progress bar) when missing or out of date."""
     slot = st.empty()
 
@@ -56,13 +56,13 @@ def ready_index(engine: Engine) -> Index:
         slot.progress(min(done / max(total, 1), 1.0), text=f"{stage}（{done}/{total}）")
 
     with st.spinner("正在加载索引；第一次启动时会先建立索引，约需半分钟……"):
-        index = engine.index(progress=progress)
+        index = engine.view(progress=progress)
     slot.empty()
     return index
 
 
 # -------------------------------------------------------------------- chat
-def show_answer(turn: views.ChatTurn, index: Index) -> None:
+def show_answer(turn: views.ChatTurn, index: Store) -> None:
     if turn.answer is None:
         st.warning(turn.problem or "无法回答这个问题")
         return
@@ -100,7 +100,7 @@ def show_answer(turn: views.ChatTurn, index: Index) -> None:
             st.html(source.html)
 
 
-def show_turn(turn: views.ChatTurn, index: Index) -> None:
+def show_turn(turn: views.ChatTurn, index: Store) -> None:
     with st.chat_message("user"):
         st.markdown(views.md_escape(turn.question))
     with st.chat_message("assistant"):
@@ -112,7 +112,7 @@ def new_conversation() -> None:
     st.session_state.conversation = Conversation()
 
 
-def page_chat(engine: Engine, index: Index) -> None:
+def page_chat(engine: Engine, index: Store) -> None:
     state = st.session_state
     if "history" not in state:
         new_conversation()
@@ -154,7 +154,7 @@ def table_height(rows: int) -> int:
     return min(38 + 35 * max(rows, 1), 760)
 
 
-def page_table(engine: Engine, index: Index) -> None:
+def page_table(engine: Engine, index: Store) -> None:
     st.header("责任分工表")
     tasks = views.latest_tasks(index)
     policies = sorted({t.policy for t in tasks})
@@ -184,7 +184,7 @@ def page_table(engine: Engine, index: Index) -> None:
     download_row(rows, "责任分工表", "download")
 
 
-def page_units(engine: Engine, index: Index) -> None:
+def page_units(engine: Engine, index: Store) -> None:
     st.header("单位视图")
     tasks = views.latest_tasks(index)
     units = views.unit_options(tasks)
@@ -212,7 +212,7 @@ def page_units(engine: Engine, index: Index) -> None:
     download_row(view.lead + view.co, f"{unit}任务", "unit-download")
 
 
-def page_charts(engine: Engine, index: Index) -> None:
+def page_charts(engine: Engine, index: Store) -> None:
     st.header("图表")
     tasks = views.latest_tasks(index)
     st.subheader("目标时间表：哪一年到期哪些目标")
@@ -235,7 +235,7 @@ def page_charts(engine: Engine, index: Index) -> None:
 
 
 # ------------------------------------------------------------------ corpus
-def page_corpus(engine: Engine, index: Index) -> None:
+def page_corpus(engine: Engine, index: Store) -> None:
     state = st.session_state
     st.header("文件库与索引")
     for kind, message in state.pop("upload-messages", []):
@@ -274,7 +274,7 @@ def page_corpus(engine: Engine, index: Index) -> None:
 
 
 # -------------------------------------------------------------- eval, diff
-def page_eval(engine: Engine, index: Index) -> None:
+def page_eval(engine: Engine, index: Store) -> None:
     st.header("评测报告")
     view = views.eval_report(REPORT_DIR)
     if view.markdown is None:
@@ -291,7 +291,7 @@ def page_eval(engine: Engine, index: Index) -> None:
         st.dataframe(view.changed, hide_index=True, width="stretch")
 
 
-def page_diff(engine: Engine, index: Index) -> None:
+def page_diff(engine: Engine, index: Store) -> None:
     st.header("版本对比")
     module = views.load_diff()
     if module is None:

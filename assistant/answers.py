@@ -17,13 +17,13 @@ from typing import Any
 from .embeddings import Embedder
 from .duties import duties_of
 from .exports import describe_target
-from .targets import QUANTITY, UNITS
-from .hits import Retriever, policy_terms, strip_question_words
-from .index import Index
+from .hits import policy_terms, strip_question_words
 from .questions import YEAR as _YEAR
 from .questions import Catalog, clean_question, understand
 from .questions import topic as topic_of
 from .schema import Answer, Citation, Hit, Intent, Query, Target, Task
+from .store import Store
+from .targets import QUANTITY, UNITS
 
 __all__ = ["Assistant", "Conversation", "clean_question"]
 
@@ -140,13 +140,13 @@ class Conversation:
 
 
 class Assistant:
-    """Answers questions over one loaded index."""
+    """Answers questions over one store (the local index folder, or Milvus + SQL)."""
 
-    def __init__(self, index: Index, embedder: Embedder, max_question_chars: int = 500,
+    def __init__(self, index: Store, embedder: Embedder, max_question_chars: int = 500,
                  min_relevance: float = 0.885, min_target_relevance: float = 0.25,
                  strong_dense: float = 0.91) -> None:
         self.index = index
-        self.retriever = Retriever(index, embedder)
+        self.retriever = index
         self.max_question_chars = max_question_chars
         self.min_relevance = min_relevance
         self.min_target_relevance = min_target_relevance

@@ -11,7 +11,7 @@ import threading
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .answers import Assistant, Conversation
 from .questions import clean_question
@@ -22,6 +22,11 @@ from .loading import SUPPORTED, find_policy_files, load_bytes
 from .policies import Corpus, identify, parse_raw, read_corpus
 from .schema import Answer
 from .settings import Settings
+from .store import Store
+from .store.local import LocalStore
+
+if TYPE_CHECKING:
+    from .store.milvus import MilvusStore
 
 _RESERVED = re.compile(r"^(?:con|prn|aux|nul|com\d|lpt\d)(?:\..*)?$", re.I)
 
@@ -47,6 +52,7 @@ class Engine:
         self._embedder = embedder
         self._index: Index | None = None
         self._assistant: Assistant | None = None
+        self._milvus: MilvusStore | None = None
         self._seen: tuple[object, ...] | None = None
         self._lock = threading.RLock()
         self.rebuilt_because: str | None = None  # why the last index() call rebuilt the index, if it did
@@ -64,6 +70,9 @@ class Engine:
     def ingest(self, paths: list[Path] | None = None, progress: Progress | None = None) -> BuildReport:
         """Build the index from ``paths`` (default: the corpus folder) and load it."""
         with self._lock:
+            if self.settings.store == "milvus":
+                return self.store().sync(paths or self.roots(), progress,
+                                         max_bytes=self.settings.max_upload_mb * 1024 * 1024 * 5)
             report = build_index(self.settings.index_dir, paths or self.roots(), self.embedder, progress,
                                  max_bytes=self.settings.max_upload_mb * 1024 * 1024 * 5)
             self._index = None
@@ -123,12 +132,31 @@ class Engine:
             return []
         return [Path(r) for r in manifest.get("roots", []) if Path(r).exists()]
 
+    def store(self) -> MilvusStore:
+        """The Milvus + SQL store of ``store = "milvus"``, opened (and its collection checked) once."""
+        with self._lock:
+            if self._milvus is None:
+                from .store.milvus import open_milvus_store
+
+                self._milvus = open_milvus_store(self.settings, self.embedder)
+            return self._milvus
+
     def assistant(self, rebuild: bool = True, progress: Progress | None = None) -> Assistant:
         with self._lock:
+            if self.settings.store == "milvus":
+                store = self.store()
+                if self._assistant is None or self._assistant.index is not store or store.changed():
+                    self._assistant = Assistant(store, self.embedder, self.settings.max_question_chars)
+                return self._assistant
             index = self.index(rebuild, progress)
-            if self._assistant is None or self._assistant.index is not index:
-                self._assistant = Assistant(index, self.embedder, self.settings.max_question_chars)
+            if self._assistant is None or getattr(self._assistant.index, "index", None) is not index:
+                self._assistant = Assistant(LocalStore(index, self.embedder), self.embedder,
+                                            self.settings.max_question_chars)
             return self._assistant
+
+    def view(self, progress: Progress | None = None) -> Store:
+        """What the app's pages read (policies, task rows, lookups): the store the assistant answers from."""
+        return self.assistant(progress=progress).index
 
     def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,
             version: str | None = None) -> Answer:
@@ -141,6 +169,12 @@ class Engine:
     def status(self) -> Status:
         """Fresh, stale, damaged or missing, with the policies indexed and the command that fixes it."""
         fix = "policy-assistant ingest"
+        if self.settings.store == "milvus":
+            store = self.store()  # unreachable or mismatched: raises with the fix
+            policies = [(p.policy, p.version, p.title) for p in store.policies]
+            if not policies:
+                return Status("missing", "Milvus 中尚未导入政策", fix, self.embedder.model_id)
+            return Status("fresh", f"Milvus 存储（{store.uri}）", None, self.embedder.model_id, None, policies, [])
         try:
             build, manifest = read_manifest(self.settings.index_dir)
         except IndexMissing as exc:

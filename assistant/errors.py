@@ -10,7 +10,10 @@ PolicyAssistantError
 │   ├── IndexMissing         nothing has been ingested yet
 │   ├── IndexStale           corpus or model changed since the index was built
 │   ├── IndexCorrupt         files damaged or inconsistent with the manifest
-│   └── IndexLocked          another ingest is running
+│   ├── IndexLocked          another ingest is running
+│   ├── StoreUnavailable     Milvus or the database cannot be reached (down, wrong URI)
+│   ├── StoreMismatch        a Milvus collection built with another model or dimension
+│   └── SchemaOutdated       a store database older than the code
 ├── QuestionError            a question that cannot be asked (empty, too long, not text)
 ├── ConfigError              a setting that cannot work (unknown model path, bad value)
 ├── DependencyMissing        an optional package is not installed
@@ -70,6 +73,18 @@ class IndexCorrupt(IndexUnusable):
 
 
 class IndexLocked(IndexUnusable):
+    pass
+
+
+class StoreUnavailable(IndexUnusable):
+    pass
+
+
+class StoreMismatch(IndexUnusable):
+    pass
+
+
+class SchemaOutdated(IndexUnusable):
     pass
 
 

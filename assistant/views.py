@@ -25,8 +25,9 @@ from .answers import Conversation
 from .engine import Engine, Status
 from .errors import ConfigError, DocumentError, PolicyAssistantError, QuestionError
 from .exports import TASK_COLUMNS, describe_target, export, task_records
-from .index import BuildReport, Index, Progress
+from .index import BuildReport, Progress
 from .schema import Answer, Citation, Target, Task
+from .store import Store
 from .settings import Settings
 
 LEAD = "牵头"
@@ -92,7 +93,7 @@ def answer_markdown(answer: Answer) -> str:
     return md_escape(answer.answer)
 
 
-def lead_inferred(index: Index, answer: Answer) -> bool:
+def lead_inferred(index: Store, answer: Answer) -> bool:
     """Whether the answer's lead comes from list order (the cited row never says 牵头)."""
     for c in answer.citations[:1]:
         task = index.task(c.policy, c.version, c.item_id)
@@ -128,7 +129,7 @@ class Source:
     quote: str
 
 
-def policy_titles(index: Index) -> dict[tuple[str, str], str]:
+def policy_titles(index: Store) -> dict[tuple[str, str], str]:
     """(policy, version) → the policy's title."""
     return {(p.policy, p.version): p.title or p.policy for p in index.policies}
 
@@ -169,7 +170,7 @@ def example_questions(tasks: list[Task]) -> list[str]:
 
 
 # ------------------------------------------------------------------- table
-def latest_tasks(index: Index) -> list[Task]:
+def latest_tasks(index: Store) -> list[Task]:
     """Task rows of the latest version of every policy, in document order."""
     latest = index.latest_versions()
     return [t for t in index.tasks if latest.get(t.policy) == t.version]
@@ -445,7 +446,7 @@ def load_diff() -> ModuleType | None:
     return module if callable(getattr(module, "diff_policies", None)) else None
 
 
-def policy_versions(index: Index) -> dict[str, list[str]]:
+def policy_versions(index: Store) -> dict[str, list[str]]:
     """policy id → its versions, oldest first."""
     from .policies import version_key
 

@@ -1,0 +1,137 @@
+"""Both stores through the same protocol: local, Milvus Lite from a file, and a Milvus Lite server process.
+
+Each backend holds the Qingdao plan (two versions) with the fake embedder; every lookup, every search and the
+whole Qingdao eval set must come out as the local index gives them.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.answers import Assistant
+from assistant.evaluation import load_questions, run_eval
+from assistant.index import load_index
+from assistant.store import Store
+from assistant.store.local import LocalStore
+from assistant.store.milvus import MilvusStore
+
+from conftest import QINGDAO, ROOT, FakeEmbedder
+from helpers.milvus_server import milvus_server
+
+BACKENDS = ["local", "milvus-file", "milvus-server"]
+QUESTIONS = ["公共机构节能谁负责？", "新建建筑光伏覆盖率要达到多少？", "轨道交通建设", "农村清洁取暖什么时候完成？"]
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("store-corpus")
+    shutil.copy(QINGDAO, folder / QINGDAO.name)
+    text = QINGDAO.read_text("utf-8").replace("2025年", "2026年", 3)
+    (folder / f"{QINGDAO.stem}_v2.txt").write_text(text, "utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def embedder() -> FakeEmbedder:
+    return FakeEmbedder()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with milvus_server(tmp_path_factory.mktemp("milvus-server") / "data") as uri:
+        yield uri
+
+
+@pytest.fixture(scope="module")
+def local(corpus: Path, embedder: FakeEmbedder, tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
+    from assistant.index import build_index
+
+    folder = tmp_path_factory.mktemp("local-index")
+    build_index(folder, [corpus], embedder)
+    return LocalStore(load_index(folder), embedder)
+
+
+@pytest.fixture(scope="module")
+def stores(request: pytest.FixtureRequest, local: LocalStore, corpus: Path, embedder: FakeEmbedder,
+           tmp_path_factory: pytest.TempPathFactory) -> dict[str, Store]:
+    out: dict[str, Store] = {"local": local}
+    folder = tmp_path_factory.mktemp("milvus-file")
+    file_store = MilvusStore(str(folder / "milvus.db"), f"sqlite:///{folder / 'store.sqlite'}", embedder, folder)
+    file_store.sync([corpus])
+    out["milvus-file"] = file_store
+    uri = request.getfixturevalue("server")
+    folder = tmp_path_factory.mktemp("milvus-server-client")
+    server_store = MilvusStore(uri, f"sqlite:///{folder / 'store.sqlite'}", embedder, folder, collection="protocol")
+    server_store.sync([corpus])
+    out["milvus-server"] = server_store
+    return out
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_store_is_the_protocol(stores: dict[str, Store], backend: str) -> None:
+    assert isinstance(stores[backend], Store)
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_lookups_agree_with_the_local_index(stores: dict[str, Store], local: LocalStore, backend: str) -> None:
+    store = stores[backend]
+    assert store.latest_versions() == local.latest_versions() == {QINGDAO.stem: "v2"}
+    assert sorted((p.policy, p.version, p.title) for p in store.policies) == \
+        sorted((p.policy, p.version, p.title) for p in local.policies)
+    assert len(store.chunks) == len(local.chunks) and len(store.tasks) == len(local.tasks)
+    assert sorted(c.hash for c in store.chunks) == sorted(c.hash for c in local.chunks)
+    for task in list(local.tasks)[::7]:
+        assert store.task(task.policy, task.version, task.id) == task
+        assert store.item_tasks(task.policy, task.version, task.parent or task.id) == \
+            local.item_tasks(task.policy, task.version, task.parent or task.id)
+        assert store.clause(task.policy, task.version, task.id) == local.clause(task.policy, task.version, task.id)
+        assert store.info(task.policy, task.version).sha256 == local.info(task.policy, task.version).sha256  # type: ignore[union-attr]
+    assert store.task(QINGDAO.stem, "v9", "一（一）") is None and store.clause("nope", "v1", "一") is None
+    assert store.item_tasks("nope", "v1", "一") == [] and store.info("nope", "v1") is None
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_search_agrees_with_the_local_index(stores: dict[str, Store], local: LocalStore, backend: str,
+                                            question: str) -> None:
+    for scope in (None, {(QINGDAO.stem, "v1")}, {(QINGDAO.stem, "v1"), (QINGDAO.stem, "v2")}):
+        want = local.search(question, 5, scope)
+        got = stores[backend].search(question, 5, scope)
+        assert [(h.policy, h.version, h.item_id) for h in got] == [(h.policy, h.version, h.item_id) for h in want]
+        assert [c.hash for h in got for c in h.chunks] == [c.hash for h in want for c in h.chunks]
+        assert [round(h.score, 4) for h in got] == [round(h.score, 4) for h in want]
+        assert [round(d, 5) for h in got for d in h.chunk_dense] == [round(d, 5) for h in want for d in h.chunk_dense]
+    assert stores[backend].search("   ", 5) == [] and stores[backend].search("问题", 5, {("nope", "v1")}) == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS[1:])
+def test_the_qingdao_eval_set_gives_the_same_answers(stores: dict[str, Store], local: LocalStore,
+                                                     embedder: FakeEmbedder, backend: str) -> None:
+    questions = load_questions(ROOT / "eval" / "questions.jsonl")
+    want = run_eval(Assistant(local, embedder), questions)
+    got = run_eval(Assistant(stores[backend], embedder), questions)
+    fields = ("agencies", "lead", "targets", "not_found", "cited_item", "answer", "correct")
+    assert [{k: r[k] for k in fields} for r in got.records] == [{k: r[k] for k in fields} for r in want.records]
+    assert got.metrics == want.metrics
+
+
+def test_large_scopes_go_through_the_hybrid_candidates(stores: dict[str, Store], local: LocalStore,
+                                                       embedder: FakeEmbedder) -> None:
+    """Above ``exact_limit`` chunks the RRF candidates decide which items are scored: the best item agrees."""
+    store = stores["milvus-file"]
+    assert isinstance(store, MilvusStore)
+    store.exact_limit = 0
+    try:
+        questions = load_questions(ROOT / "eval" / "questions.jsonl")
+        want = run_eval(Assistant(local, embedder), questions)
+        got = run_eval(Assistant(store, embedder), questions)
+    finally:
+        store.exact_limit = 4000
+    same = sum(a["cited_item"] == b["cited_item"] and a["correct"] == b["correct"]
+               for a, b in zip(got.records, want.records))
+    assert same / len(want.records) >= 0.95
+    assert got.metrics["accuracy"] >= want.metrics["accuracy"] - 0.02
