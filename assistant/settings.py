@@ -31,7 +31,6 @@ class Settings(BaseModel):
         "local", description="'local': the index folder (one office, one machine); 'milvus': chunks in Milvus and "
         "tables in a SQL database (province scale, many users)")
     milvus_uri: str = Field("", description="Milvus Lite file path or http://host:19530; default index_dir/milvus.db")
-    database_url: str = Field("", description="SQLAlchemy URL; default sqlite:///index_dir/store.sqlite")
     max_question_chars: int = 500
     max_upload_mb: int = 20
     top_k: int = 3
@@ -41,8 +40,8 @@ class Settings(BaseModel):
     llm_api_key: str = Field("", repr=False)
     database_url: str = Field(
         "sqlite:///policy-assistant.db", repr=False,
-        description="The ledger's database: a SQLite file (relative to the working folder), or a shared server, "
-        "e.g. postgresql+psycopg://user:password@host/dbname",
+        description="The database of the ledger and of the Milvus store's tables: a SQLite file (relative to the "
+        "working folder), or a shared server, e.g. postgresql+psycopg://user:password@host/dbname",
     )
     attachments_dir: Path | None = Field(
         None, description="Where ledger attachments are stored (default: beside the SQLite file, else ./ledger-attachments)")

@@ -487,6 +487,6 @@ def open_milvus_store(settings: Any, embedder: Embedder) -> MilvusStore:
     (default a SQLite file in index_dir)."""
     index_dir = Path(settings.index_dir)
     uri = settings.milvus_uri or str(index_dir / "milvus.db")
-    url = settings.database_url or f"sqlite:///{(index_dir / 'store.sqlite').resolve()}"
+    url = settings.database_url  # the one database the ledger uses too
     index_dir.mkdir(parents=True, exist_ok=True)  # the ingest lock lives there, whatever the backends
     return MilvusStore(uri, url, embedder, index_dir)
