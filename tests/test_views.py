@@ -337,12 +337,11 @@ def test_versions_and_diff(fake_engine) -> None:  # noqa: ANN001
         views.diff_versions(fake_engine, module, "qingdao_urban_rural_carbon_peak", "v1", "v9")
 
 
-def test_make_engine_uses_the_named_embedder(monkeypatch: pytest.MonkeyPatch, settings, fake_embedder) -> None:  # noqa: ANN001
-    from assistant import embeddings
+def test_make_engine_uses_the_named_embedder(settings) -> None:  # noqa: ANN001
+    from assistant.embeddings import HashEmbedder
 
-    monkeypatch.setattr(embeddings, "load_embedder", lambda name: fake_embedder if name == "fake" else None)
-    engine = views.make_engine(settings.model_copy(update={"embedding_model": "fake"}))
-    assert engine.embedder is fake_embedder
+    engine = views.make_engine(settings.model_copy(update={"embedding_model": "fake-64"}))
+    assert isinstance(engine.embedder, HashEmbedder) and engine.embedder.dim == 64
 
 
 def test_make_engine_refuses_a_missing_corpus_folder(tmp_path: Path, settings) -> None:  # noqa: ANN001
