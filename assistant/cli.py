@@ -235,7 +235,7 @@ def ask(
             clean_question(question, engine.settings.max_question_chars)
         assistant = engine.assistant()
         if engine.rebuilt_because:
-            typer.echo(f"{engine.rebuilt_because.split('。请运行')[0]}。已自动重建索引。", err=True)
+            typer.echo(f"{engine.rebuilt_because}。已自动重建索引。", err=True)
         phrase_with = None
         if llm or engine.settings.llm_enabled:
             from .phrasing import chat_model, phrase

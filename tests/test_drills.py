@@ -344,7 +344,7 @@ def test_a_second_ingest_that_cannot_wait_says_why(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         started = time.monotonic()
-        with pytest.raises(IndexLocked, match="另一个建索引任务正在运行，请稍后再试"), ingest_lock(index, wait_seconds=0.5):
+        with pytest.raises(IndexLocked, match="另一个建索引任务正在运行。请稍后再试"), ingest_lock(index, wait_seconds=0.5):
             pass
         assert 0.5 <= time.monotonic() - started < 5
     finally:
