@@ -100,10 +100,10 @@ class Index:
         return str(self.manifest["model_id"])
 
     def __post_init__(self) -> None:
-        from .policies import version_key
+        from .policies import oldest_first
 
         latest: dict[str, PolicyInfo] = {}
-        for info in sorted(self.policies, key=lambda p: version_key(p.version, p.date)):
+        for info in oldest_first(self.policies):
             latest[info.policy] = info
         self._latest = {k: v.version for k, v in latest.items()}
         self._infos = {(p.policy, p.version): p for p in self.policies}

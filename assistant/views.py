@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from .agencies import CO, LEAD
 from .answers import Conversation
 from .engine import Engine, Status
 from .errors import ConfigError, DocumentError, PolicyAssistantError, QuestionError
@@ -29,8 +30,6 @@ from .index import BuildReport, Index, Progress
 from .schema import Answer, Citation, Target, Task
 from .settings import Settings
 
-LEAD = "牵头"
-CO = "配合"
 NO_YEAR = "未写年份"
 UPLOAD_TYPES = ("txt", "docx", "pdf")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#])")
@@ -447,10 +446,10 @@ def load_diff() -> ModuleType | None:
 
 def policy_versions(index: Index) -> dict[str, list[str]]:
     """policy id → its versions, oldest first."""
-    from .policies import version_key
+    from .policies import oldest_first
 
     out: dict[str, list[str]] = {}
-    for p in sorted(index.policies, key=lambda p: version_key(p.version, p.date)):
+    for p in oldest_first(index.policies):
         out.setdefault(p.policy, []).append(p.version)
     return out
 
