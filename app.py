@@ -142,8 +142,9 @@ def page_chat(engine: Engine, index: Index) -> None:
 
 
 # ------------------------------------------------------------------- table
-def download_row(tasks: list, stem: str, key: str) -> None:
-    for column, item in zip(st.columns(3), views.downloads(tasks, stem)):
+def download_row(tasks: list, stem: str, key: str, title: str | None = None) -> None:
+    items = views.downloads(tasks, stem, title)
+    for column, item in zip(st.columns(len(items)), items):
         column.download_button(item.label, item.data, file_name=item.file_name, mime=item.mime,
                                key=f"{key}-{item.file_name.rsplit('.', 1)[-1]}", on_click="ignore", width="stretch")
 
@@ -180,7 +181,9 @@ def page_table(engine: Engine, index: Index) -> None:
     st.dataframe(views.table_frame(rows, with_policy=len(policies) > 1), hide_index=True, width="stretch",
                  height=table_height(len(rows)))
     st.markdown("**下载当前显示的任务**")
-    download_row(rows, "责任分工表", "download")
+    shown = {t.policy for t in rows}
+    title = titles.get((next(iter(shown)), latest[next(iter(shown))]), "") if len(shown) == 1 else ""
+    download_row(rows, "责任分工表", "download", f"{title}重点任务分工表")
 
 
 def page_units(engine: Engine, index: Index) -> None:

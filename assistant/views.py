@@ -25,7 +25,7 @@ from .agencies import CO, LEAD
 from .answers import Conversation
 from .engine import Engine, Status
 from .errors import ConfigError, DocumentError, PolicyAssistantError, QuestionError
-from .exports import TASK_COLUMNS, describe_target, export, task_records
+from .exports import TASK_COLUMNS, describe_target, due_date, export, leaf_tasks, task_records
 from .index import BuildReport, Index, Progress
 from .schema import Answer, Citation, Target, Task
 from .settings import Settings
@@ -174,12 +174,6 @@ def latest_tasks(index: Index) -> list[Task]:
     return [t for t in index.tasks if latest.get(t.policy) == t.version]
 
 
-def leaf_tasks(tasks: list[Task]) -> list[Task]:
-    """Rows that are not a parent of other rows (a parent's units are the union of its sub-items')."""
-    parents = {(t.policy, t.version, t.parent) for t in tasks if t.parent}
-    return [t for t in tasks if (t.policy, t.version, t.id) not in parents]
-
-
 def unit_options(tasks: list[Task]) -> list[str]:
     """Every unit in the table, the busiest first."""
     counts = Counter(a for t in leaf_tasks(tasks) for a in t.agencies)
@@ -233,10 +227,10 @@ _TABLE_KEYS = ("id", "title", "lead_agency", "lead_inferred", "co_agencies", "ta
 
 
 def table_frame(tasks: list[Task], with_policy: bool = False) -> pd.DataFrame:
-    """The task table as shown: 编号, 任务, 牵头单位, its basis, co-units, targets, and 完成时限 when any row
-    has one (Chinese headers)."""
+    """The task table as shown: 编号, 任务, 牵头单位, its basis, co-units, targets, and 完成时限 (the plan's, or
+    derived from the target years) when any row has one (Chinese headers)."""
     keys = (("policy", "version") if with_policy else ()) + _TABLE_KEYS
-    if any(t.deadline for t in tasks):
+    if any(due_date(t) for t in tasks):
         keys += ("deadline",)
     records = task_records(tasks)
     return pd.DataFrame([{TASK_COLUMNS[k]: r[k] for k in keys} for r in records],
@@ -252,13 +246,14 @@ class Download:
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMATS = (("csv", "CSV", "text/csv"), ("xlsx", "Excel", XLSX_MIME),
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_FORMATS = (("csv", "CSV", "text/csv"), ("xlsx", "Excel", XLSX_MIME), ("docx", "Word 分工表", DOCX_MIME),
             ("json", "JSON", "application/json"))
 
 
-def downloads(tasks: list[Task], stem: str = "责任分工表") -> list[Download]:
-    """The rows as CSV, XLSX and JSON files, through assistant.exports."""
-    return [Download(label=f"下载 {label}", data=export(tasks, fmt), file_name=f"{stem}.{fmt}", mime=mime)
+def downloads(tasks: list[Task], stem: str = "责任分工表", title: str | None = None) -> list[Download]:
+    """The rows as CSV, XLSX, a Word 分工表 headed ``title`` (default: ``stem``) and JSON, through assistant.exports."""
+    return [Download(label=f"下载 {label}", data=export(tasks, fmt, title or stem), file_name=f"{stem}.{fmt}", mime=mime)
             for fmt, label, mime in _FORMATS]
 
 

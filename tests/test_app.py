@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 import streamlit as st
 from conftest import DATA, ROOT
+from docx import Document
 from openpyxl import load_workbook
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
@@ -176,10 +177,14 @@ def test_each_download_holds_the_filtered_rows(app_env: Path,
     at.selectbox(key="filter-chapter").set_value("三").run()
     assert_clean(at)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["下载 CSV", "下载 Excel", "下载 JSON"]
+    assert labels == ["下载 CSV", "下载 Excel", "下载 Word 分工表", "下载 JSON"]
     wanted = ["三（六）", "三（七）", "三（八）", "三（九）"]
     files = downloads(at, served_files)
-    assert list(files) == ["责任分工表.csv", "责任分工表.xlsx", "责任分工表.json"]
+    assert list(files) == ["责任分工表.csv", "责任分工表.xlsx", "责任分工表.docx", "责任分工表.json"]
+    word = Document(io.BytesIO(files["责任分工表.docx"]))
+    assert word.paragraphs[0].text == "青岛市城乡建设领域碳达峰工作方案重点任务分工表"
+    assert [r.cells[1].text for r in word.tables[0].rows[2:]] == ["推进绿色低碳县城建设", "建设绿色宜居乡村",
+                                                                  "推进绿色低碳农房建设", "提升基础设施低碳化水平"]
     rows = list(csv.reader(io.StringIO(files["责任分工表.csv"].decode("utf-8-sig"))))
     assert [r[2] for r in rows[1:]] == wanted
     sheet = load_workbook(io.BytesIO(files["责任分工表.xlsx"]))["任务"]
@@ -200,7 +205,7 @@ def test_the_unit_view_of_the_housing_bureau(app_env: Path,
     assert list(co["编号"]) == ["二（一）", "三（六）", "三（七）", "三（九）"]
     assert targets["年份"].value_counts().to_dict() == {"2025": 27, "2030": 9, "未写年份": 4, "每年": 1}
     files = downloads(at, served_files)
-    assert list(files) == [f"{HOUSING}任务.csv", f"{HOUSING}任务.xlsx", f"{HOUSING}任务.json"]
+    assert list(files) == [f"{HOUSING}任务.{ext}" for ext in ("csv", "xlsx", "docx", "json")]
     assert len(json.loads(files[f"{HOUSING}任务.json"])) == 15
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, QINGDAO
+from docx import Document
 from openpyxl import load_workbook
 
 from assistant import views
@@ -161,7 +162,7 @@ def test_filter_tasks(tasks: list[Task]) -> None:
 
 def test_table_frame(tasks: list[Task]) -> None:
     frame = views.table_frame(tasks)
-    assert list(frame.columns) == ["编号", "任务", "牵头单位", "牵头单位依据", "配合/责任单位", "目标"]
+    assert list(frame.columns) == ["编号", "任务", "牵头单位", "牵头单位依据", "配合/责任单位", "目标", "完成时限"]
     assert len(frame) == 22
     row = frame.iloc[3].to_dict()
     assert row["编号"] == "二（一）"
@@ -169,7 +170,8 @@ def test_table_frame(tasks: list[Task]) -> None:
     assert row["牵头单位依据"] == "按列序推定"
     assert row["配合/责任单位"] == "市住房城乡建设局、市交通运输局、青岛地铁集团、各区市等"
     assert "2030年 轨道交通运营总里程数 > 500公里" in row["目标"]
-    assert list(views.table_frame(tasks[:1], with_policy=True).columns[:2]) == ["政策", "版本"]
+    assert row["完成时限"] == "2030年底前（按目标年份推定）"
+    assert list(views.table_frame(tasks[:1], with_policy=True).columns) == ["政策", "版本", *frame.columns[:-1]]
     assert views.table_frame([]).empty
     dated = tasks[3].model_copy(update={"deadline": "2025年底前"})
     assert views.table_frame([dated])["完成时限"].tolist() == ["2025年底前"]
@@ -177,9 +179,14 @@ def test_table_frame(tasks: list[Task]) -> None:
 
 def test_downloads_hold_the_rows(tasks: list[Task]) -> None:
     rows = views.filter_tasks(tasks, chapter="三")
-    csv_file, xlsx_file, json_file = views.downloads(rows)
-    assert [d.file_name for d in (csv_file, xlsx_file, json_file)] == ["责任分工表.csv", "责任分工表.xlsx", "责任分工表.json"]
-    assert [d.label for d in (csv_file, xlsx_file, json_file)] == ["下载 CSV", "下载 Excel", "下载 JSON"]
+    csv_file, xlsx_file, docx_file, json_file = views.downloads(rows)
+    assert [d.file_name for d in (csv_file, xlsx_file, docx_file, json_file)] == [
+        "责任分工表.csv", "责任分工表.xlsx", "责任分工表.docx", "责任分工表.json"]
+    assert [d.label for d in (csv_file, xlsx_file, docx_file, json_file)] == ["下载 CSV", "下载 Excel", "下载 Word 分工表",
+                                                                              "下载 JSON"]
+    word = Document(io.BytesIO(docx_file.data))
+    assert word.paragraphs[0].text == "责任分工表"
+    assert [r.cells[1].text for r in word.tables[0].rows[2:]] == [t.title for t in rows]
     table = list(csv.reader(io.StringIO(csv_file.data.decode("utf-8-sig"))))
     assert table[0][2] == "编号" and [r[2] for r in table[1:]] == ["三（六）", "三（七）", "三（八）", "三（九）"]
     sheet = load_workbook(io.BytesIO(xlsx_file.data))["任务"]
