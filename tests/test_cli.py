@@ -90,7 +90,7 @@ def test_eval_command_writes_reports_and_fails_on_regression(workspace: Path) ->
     first = runner.invoke(app, ["eval", "--questions", str(questions), "--baseline", str(baseline),
                                 "--update-baseline", "--report-dir", str(workspace / "reports")])
     assert first.exit_code == 0, first.output
-    assert "accuracy 1.000" in first.output and baseline.exists()
+    assert "准确率 1.000" in first.output and baseline.exists()
     assert (workspace / "reports" / "report.md").read_text("utf-8").startswith("# 问答回归评测报告")
     plan = workspace / "corpus" / QINGDAO.name
     plan.write_text(plan.read_text("utf-8").replace("比例达到 50%", "比例达到 55%"), "utf-8")
@@ -110,7 +110,8 @@ def test_every_cli_command_in_the_readme_exists_and_has_help() -> None:
     readme = (ROOT / "README.md").read_text("utf-8")
     commands = set(re.findall(r"^policy-assistant ([a-z-]+)", readme, re.M))
     assert {"ingest", "ask", "extract", "schema", "diff", "eval", "status", "score-table"} <= commands
-    for command in commands:
-        result = runner.invoke(app, [command, "--help"])
+    for command in [None, *commands]:
+        result = runner.invoke(app, [command, "--help"] if command else ["--help"])
         assert result.exit_code == 0, command
-        assert "Usage" in result.output
+        assert "用法：" in result.output
+        assert not re.search(r"<[a-z]+(?:\[[A-Za-z]+\])?>|Usage|Show this|Options|Arguments", result.output), command
