@@ -227,6 +227,7 @@ def build_index(index_dir: Path, roots: list[Path], embedder: Embedder, progress
         for i, chunk in enumerate(chunks):
             matrix[i] = cache[chunk.hash] if chunk.hash in cache else vectors[chunk.text]
         tasks = [t for p in corpus.policies for t in p.tasks]
+        report(0, 1, "建立关键词索引")
         tokenizer = Tokenizer(domain_words(tasks))
         tokens = [tokenizer.tokens(c.text) for c in chunks]
         report(1, 1, "写入索引")

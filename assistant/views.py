@@ -302,6 +302,17 @@ def unit_targets_frame(view: UnitView) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["年份", "目标", "编号", "任务", "角色"])
 
 
+# ----------------------------------------------------------------- start-up
+_STAGES = {"解析文件": "读取和解析政策文件", "生成向量": "计算语义向量", "建立关键词索引": "建立关键词索引",
+           "写入索引": "写入索引文件"}
+
+
+def progress_text(done: int, total: int, stage: str) -> str:
+    """What the index build is doing, in words: 正在计算语义向量：已完成 96 / 162 段."""
+    words = _STAGES.get(stage, stage)
+    return f"正在{words}：已完成 {done} / {total} 段" if stage == "生成向量" else f"正在{words}……"
+
+
 # ------------------------------------------------------------------ charts
 def targets_timeline(tasks: list[Task]) -> pd.DataFrame:
     """One row per dated target: 年份, 指标, 目标, 编号, 任务, 牵头单位; by year, then document order."""
@@ -357,13 +368,55 @@ def unit_chart(frame: pd.DataFrame) -> Any:
 
 
 # ------------------------------------------------------------------ corpus
+STATE_LABELS = {"fresh": "最新", "stale": "已过期", "damaged": "已损坏", "missing": "未建立"}
+
+
 def status_label(status: Status) -> str:
-    return {"fresh": "最新", "stale": "已过期", "damaged": "已损坏", "missing": "未建立"}.get(status.state, status.state)
+    return STATE_LABELS.get(status.state, status.state)
+
+
+def status_sentence(status: Status) -> str:
+    """The index state in words for an official: what it means and what happens next."""
+    if status.state == "fresh":
+        return "索引是最新的：文件库中的政策都已收录，可以直接提问。"
+    if status.state == "stale":
+        return f"文件库有变化（{status.message.removeprefix('索引已过期：')}），下次提问前会自动更新索引。"
+    if status.state == "missing":
+        return "还没有建立索引：第一次提问前会自动建立。"
+    return f"索引已损坏（{status.message}），下次提问前会自动重建。"
+
+
+def chinese_date(moment: str | None, with_time: bool = True) -> str:
+    """An ISO date or time as an official writes it, in local time: 2026年12月1日 10:21; "" when unreadable."""
+    from datetime import datetime
+
+    if not moment:
+        return ""
+    try:
+        when = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    day = f"{when.year}年{when.month}月{when.day}日"
+    return f"{day} {when:%H:%M}" if with_time and len(moment) > 10 else day
+
+
+def version_label(version: str) -> str:
+    """v1 → 第1版, 2025-06 → 2025年6月版, 2025-06-01 → 2025年6月1日版; any other label as written."""
+    m = re.fullmatch(r"[vV](\d+)(?:\.(\d+))?", version)
+    if m:
+        return f"第{m[1]}版" if not m[2] else f"第{m[1]}.{m[2]}版"
+    m = re.fullmatch(r"(\d{4})-?(\d{2})(?:-?(\d{2}))?", version)
+    if m:
+        return f"{m[1]}年{int(m[2])}月" + (f"{int(m[3])}日" if m[3] else "") + "版"
+    return version
 
 
 def policies_frame(status: Status) -> pd.DataFrame:
-    rows = [{"政策": p, "版本": v, "标题": t} for p, v, t in status.policies or []]
-    return pd.DataFrame(rows, columns=["政策", "版本", "标题"])
+    """The indexed policies by title and version, for the corpus page (no file-name ids)."""
+    rows = [{"政策文件": t or p, "版本": version_label(v)} for p, v, t in status.policies or []]
+    return pd.DataFrame(rows, columns=["政策文件", "版本"])
 
 
 @dataclass
@@ -404,8 +457,11 @@ class EvalView:
     note: str | None = None
 
 
-_CHANGED_COLUMNS = {"id": "编号", "question": "问题", "was_correct": "原先正确", "now_correct": "现在正确",
-                    "old": "原答案", "new": "新答案"}
+_CHANGED_COLUMNS = {"question": "问题", "was_correct": "原先", "now_correct": "现在", "old": "原答案", "new": "新答案"}
+
+
+def _right(value: object) -> object:
+    return {True: "正确", False: "错误"}.get(value, value) if isinstance(value, bool) else value
 
 
 def _demote(markdown: str, levels: int) -> str:
@@ -424,8 +480,9 @@ def eval_report(report_dir: Path) -> EvalView:
             data = json.loads(json_path.read_text("utf-8"))
             changed = list((data.get("comparison") or {}).get("changed") or [])
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-            note = f"{json_path} 无法读取，请重新运行 policy-assistant eval"
-    rows = [{label: c.get(key) for key, label in _CHANGED_COLUMNS.items()} for c in changed if isinstance(c, dict)]
+            note = "评测结果文件无法读取，请重新运行评测（命令：policy-assistant eval）"
+    rows = [{label: _right(c.get(key)) if key.endswith("_correct") else c.get(key) for key, label in _CHANGED_COLUMNS.items()}
+            for c in changed if isinstance(c, dict)]
     return EvalView(markdown=markdown, changed=pd.DataFrame(rows, columns=list(_CHANGED_COLUMNS.values())), note=note)
 
 

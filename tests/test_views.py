@@ -271,8 +271,31 @@ def test_charts_are_altair_specs(tasks: list[Task]) -> None:
 def test_status_views(fake_engine) -> None:  # noqa: ANN001
     status = fake_engine.status()
     assert views.status_label(status) == "最新"
-    assert views.policies_frame(status).to_dict("records") == [
-        {"政策": "qingdao_urban_rural_carbon_peak", "版本": "v1", "标题": "青岛市城乡建设领域碳达峰工作方案"}]
+    assert views.status_sentence(status) == "索引是最新的：文件库中的政策都已收录，可以直接提问。"
+    assert views.policies_frame(status).to_dict("records") == [{"政策文件": "青岛市城乡建设领域碳达峰工作方案", "版本": "第1版"}]
+
+
+@pytest.mark.parametrize(("moment", "with_time", "text"), [
+    ("2026-12-01", True, "2026年12月1日"),
+    ("2026-03-05T08:07:00", True, "2026年3月5日 08:07"),
+    ("2026-03-05T08:07:00", False, "2026年3月5日"),
+    ("", True, ""),
+    ("不是日期", True, "不是日期"),
+])
+def test_chinese_date(moment: str, with_time: bool, text: str) -> None:
+    assert views.chinese_date(moment, with_time) == text
+
+
+@pytest.mark.parametrize(("version", "label"), [("v1", "第1版"), ("V2", "第2版"), ("2025-06", "2025年6月版"),
+                                                ("2025-06-01", "2025年6月1日版"), ("20250601", "2025年6月1日版"),
+                                                ("2025修订版", "2025修订版")])
+def test_version_label(version: str, label: str) -> None:
+    assert views.version_label(version) == label
+
+
+def test_progress_text_says_what_is_being_done() -> None:
+    assert views.progress_text(96, 162, "生成向量") == "正在计算语义向量：已完成 96 / 162 段"
+    assert views.progress_text(0, 1, "解析文件") == "正在读取和解析政策文件……"
 
 
 def test_add_uploads_stores_good_files_and_explains_bad_ones(fake_engine) -> None:  # noqa: ANN001
@@ -306,8 +329,7 @@ def test_eval_report_with_changed_answers(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text(json.dumps({"comparison": {"changed": changed}}), "utf-8")
     view = views.eval_report(tmp_path)
     assert view.markdown == "### 问答回归评测报告\n\n#### 答错的问题（0）\n#不是标题\n"
-    assert view.changed.to_dict("records") == [{"编号": "q1", "问题": "谁牵头？", "原先正确": True, "现在正确": False,
-                                                "原答案": "甲", "新答案": "乙"}]
+    assert view.changed.to_dict("records") == [{"问题": "谁牵头？", "原先": "正确", "现在": "错误", "原答案": "甲", "新答案": "乙"}]
 
 
 def test_eval_report_unreadable_json(tmp_path: Path) -> None:
