@@ -27,13 +27,13 @@ PAGES = ("问答", "责任分工表", "单位视图", "图表", "文件库", "�
 ALL = "全部"
 START_NOTICE = "正在准备索引。第一次启动时要先读取政策文件并建立索引，本机约需半分钟，请稍候……"
 ABOUT = "政策助手：读工作方案，生成责任分工表，回答谁牵头、目标多少、何时完成，并注明原文出处。全部在本机离线运行。"
-# Streamlit's own file-uploader words, shown in Chinese: the English is hidden and Chinese drawn in its place.
+# Streamlit's own file-uploader words ("Upload", "20MB per file • TXT, DOCX, PDF") cannot be set: they are hidden
+# and Chinese drawn in their place.
 UPLOADER_CSS = """<style>
-[data-testid="stFileUploaderDropzoneInstructions"] > div > span,
-[data-testid="stFileUploaderDropzoneInstructions"] > div > small { display: none; }
-[data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "把文件拖到这里"; }
-[data-testid="stFileUploaderDropzone"] button { font-size: 0; }
-[data-testid="stFileUploaderDropzone"] button::after { content: "选择文件"; font-size: 0.875rem; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "可拖入文件，每个不超过 %d MB"; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after { content: "选择文件"; }
 </style>"""
 UNEXPECTED = "页面出现意外问题，已记录到日志。请刷新页面重试；如果问题反复出现，请联系系统管理员。"
 
@@ -266,10 +266,10 @@ def page_corpus(engine: Engine, index: Index) -> None:
 
     st.subheader("上传政策文件")
     st.caption(f"支持 .txt、.docx、.pdf，单个文件不超过 {engine.settings.max_upload_mb} MB。"
-               "文件名形如“方案名_v2.txt”的，会作为同一政策的新版本收录。")
+               "与已有文件同名的文件，会作为该政策的新版本收录。")
     state.setdefault("upload-round", 0)
-    st.html(UPLOADER_CSS)
-    files = st.file_uploader("选择文件", type=list(views.UPLOAD_TYPES), accept_multiple_files=True,
+    st.html(UPLOADER_CSS % engine.settings.max_upload_mb)
+    files = st.file_uploader("政策文件", type=list(views.UPLOAD_TYPES), accept_multiple_files=True,
                              key=f"upload-{state['upload-round']}", max_upload_size=engine.settings.max_upload_mb)
     if st.button("加入文件库并更新索引", type="primary", disabled=not files, key="ingest"):
         bar = st.progress(0.0, text="正在检查文件……")
