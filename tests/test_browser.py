@@ -17,7 +17,9 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import QINGDAO, ROOT
@@ -114,7 +116,9 @@ def _serve(tmp_path: Path, env: dict[str, str]) -> Iterator[str]:
             server.wait(timeout=10)
 
 
-def test_a_question_typed_in_the_browser_is_answered_with_its_source(chromium: Path, served_app: str) -> None:
+@contextmanager
+def chat_page(chromium: Path, url: str) -> Iterator[Any]:
+    """A headless Chromium page on the served app, once its chat box is shown (the index is built by then)."""
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
@@ -122,32 +126,38 @@ def test_a_question_typed_in_the_browser_is_answered_with_its_source(chromium: P
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="zh-CN")
             page.set_default_timeout(ANSWER_MS)
-            page.goto(served_app, timeout=ANSWER_MS)
-            box = page.get_by_test_id("stChatInputTextArea")
-            expect(box).to_be_visible(timeout=INDEX_BUILD_MS)
-
-            box.fill("到2025年，轨道交通运营总里程数要达到多少？")
-            box.press("Enter")
-            answers = page.get_by_test_id("stChatMessage")
-            expect(answers.nth(1)).to_contain_text("351.6公里", timeout=ANSWER_MS)
-
-            box.fill("那2030年呢？")
-            box.press("Enter")
-            expect(answers).to_have_count(4, timeout=ANSWER_MS)
-            last = answers.nth(3)
-            expect(last).to_contain_text("500公里", timeout=ANSWER_MS)
-            source = last.get_by_test_id("stExpander").first
-            expect(source).to_contain_text("二（一） 构建绿色发展空间格局")
-            source.locator("summary").click()
-            expect(source.locator("mark")).to_have_text("到2030年，轨道交通运营总里程数突破500公里")
-
-            SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-            page.wait_for_timeout(500)  # let the expander finish opening
-            source.locator("mark").evaluate("mark => mark.scrollIntoView({block: 'center'})")
-            page.wait_for_timeout(300)
-            page.screenshot(path=str(SCREENSHOT), timeout=ANSWER_MS)
+            page.goto(url, timeout=ANSWER_MS)
+            expect(page.get_by_test_id("stChatInputTextArea")).to_be_visible(timeout=INDEX_BUILD_MS)
+            yield page
         finally:
             browser.close()
+
+
+def test_a_question_typed_in_the_browser_is_answered_with_its_source(chromium: Path, served_app: str) -> None:
+    from playwright.sync_api import expect
+
+    with chat_page(chromium, served_app) as page:
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill("到2025年，轨道交通运营总里程数要达到多少？")
+        box.press("Enter")
+        answers = page.get_by_test_id("stChatMessage")
+        expect(answers.nth(1)).to_contain_text("351.6公里", timeout=ANSWER_MS)
+
+        box.fill("那2030年呢？")
+        box.press("Enter")
+        expect(answers).to_have_count(4, timeout=ANSWER_MS)
+        last = answers.nth(3)
+        expect(last).to_contain_text("500公里", timeout=ANSWER_MS)
+        source = last.get_by_test_id("stExpander").first
+        expect(source).to_contain_text("二（一） 构建绿色发展空间格局")
+        source.locator("summary").click()
+        expect(source.locator("mark")).to_have_text("到2030年，轨道交通运营总里程数突破500公里")
+
+        SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+        page.wait_for_timeout(500)  # let the expander finish opening
+        source.locator("mark").evaluate("mark => mark.scrollIntoView({block: 'center'})")
+        page.wait_for_timeout(300)
+        page.screenshot(path=str(SCREENSHOT), timeout=ANSWER_MS)
     assert SCREENSHOT.stat().st_size > 10_000
 
 
@@ -172,29 +182,21 @@ def _words_seen(page: object) -> set[str]:
 
 def test_no_english_word_on_the_chat_table_unit_corpus_and_eval_pages(chromium: Path,
                                                                      served_app_with_a_report: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     seen: dict[str, set[str]] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(chromium), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1300}, locale="zh-CN")
-            page.set_default_timeout(ANSWER_MS)
-            page.goto(served_app_with_a_report, timeout=ANSWER_MS)
-            box = page.get_by_test_id("stChatInputTextArea")
-            expect(box).to_be_visible(timeout=INDEX_BUILD_MS)
-            box.fill("打造绿色生态城区由哪些单位负责？")
-            box.press("Enter")
-            expect(page.get_by_test_id("stChatMessage").nth(1)).to_contain_text("市住房城乡建设局")
-            checks = {"责任分工表": "下载 Word 分工表", "单位视图": "牵头的任务", "文件库": "青岛市城乡建设领域碳达峰工作方案",
-                      "评测报告": "准确率"}
-            for name in PAGES_TO_READ:
-                if name != "问答":
-                    page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
-                    expect(page.get_by_test_id("stMain")).to_contain_text(checks[name])
-                page.wait_for_timeout(500)
-                expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=ANSWER_MS)  # done running
-                seen[name] = _words_seen(page) - STREAMLIT_OWN - NAMES
-        finally:
-            browser.close()
+    with chat_page(chromium, served_app_with_a_report) as page:
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.fill("打造绿色生态城区由哪些单位负责？")
+        box.press("Enter")
+        expect(page.get_by_test_id("stChatMessage").nth(1)).to_contain_text("市住房城乡建设局")
+        checks = {"责任分工表": "下载 Word 分工表", "单位视图": "牵头的任务", "文件库": "青岛市城乡建设领域碳达峰工作方案",
+                  "评测报告": "准确率"}
+        for name in PAGES_TO_READ:
+            if name != "问答":
+                page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
+                expect(page.get_by_test_id("stMain")).to_contain_text(checks[name])
+            page.wait_for_timeout(500)
+            expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=ANSWER_MS)  # done running
+            seen[name] = _words_seen(page) - STREAMLIT_OWN - NAMES
     assert seen == {name: set() for name in PAGES_TO_READ}
