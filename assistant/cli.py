@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -257,13 +258,17 @@ def ingest(
         raise typer.Exit(1)
 
 
-def _render(answer: Any) -> str:
+def _render(answer: Any, policies: list[Any]) -> str:
+    """The answer, its warnings and its sources, each source named by the policy's title (and its version when
+    the index holds more than one of that policy)."""
+    titles = {(p.policy, p.version): p.title or p.policy for p in policies}
+    versions = Counter(p.policy for p in policies)
     lines = [answer.answer]
     for warning in answer.warnings:
         lines.append(f"⚠ {warning}")
     for c in answer.citations:
-        version = f"（{c.version}）" if c.version else ""
-        lines.append(f"来源：{c.policy}{version} {c.item_id}{c.title}：“{c.quote}”")
+        version = f"（{c.version}）" if c.version and versions[c.policy] > 1 else ""
+        lines.append(f"来源：《{titles.get((c.policy, c.version), c.policy)}》{version} {c.item_id}{c.title}：“{c.quote}”")
     return "\n".join(lines)
 
 
@@ -357,7 +362,8 @@ def ask(
         answer = assistant.ask(question, policy=policy, version=version)
         if phrase_with:
             answer = phrase_with(answer)
-    typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1) if as_json else _render(answer))
+    typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1) if as_json
+               else _render(answer, assistant.index.policies))
 
 
 @_command()

@@ -195,7 +195,7 @@ def test_no_english_word_on_the_chat_table_unit_corpus_and_eval_pages(chromium: 
         for name in PAGES_TO_READ:
             if name != "问答":
                 page.get_by_test_id("stSidebar").get_by_text(name, exact=True).click()
-                expect(page.get_by_test_id("stMain")).to_contain_text(checks[name])
+                expect(page.get_by_test_id("stMain")).to_contain_text(checks[name], timeout=ANSWER_MS)
             page.wait_for_timeout(500)
             expect(page.get_by_test_id("stStatusWidget")).to_have_count(0, timeout=ANSWER_MS)  # done running
             seen[name] = _words_seen(page) - STREAMLIT_OWN - NAMES

@@ -37,7 +37,7 @@ def test_ingest_then_ask_then_status(workspace: Path) -> None:
     assert "新生成向量 0" in again.output
     result = runner.invoke(app, ["ask", "打造绿色生态城区的责任单位有哪些？"])
     assert result.exit_code == 0
-    assert "牵头单位：市住房城乡建设局" in result.output and "来源：" in result.output
+    assert "牵头单位：市住房城乡建设局" in result.output and "来源：《青岛市城乡建设领域碳达峰工作方案》 二（二）" in result.output
     status = runner.invoke(app, ["status"])
     assert status.exit_code == 0 and "最新" in status.output and "青岛市城乡建设领域碳达峰工作方案" in status.output
 
