@@ -25,7 +25,7 @@ log = logging.getLogger("policy_assistant.app")
 
 PAGES = ("问答", "责任分工表", "单位视图", "图表", "文件库", "评测报告", "版本对比")
 ALL = "全部"
-START_NOTICE = "正在准备索引。第一次启动时要先读取政策文件并建立索引，本机约需半分钟，请稍候……"
+START_NOTICE = "正在准备索引。第一次启动时要先读取政策文件并建立索引，一般需要半分钟左右（电脑繁忙时更久），请稍候……"
 ABOUT = "政策助手：读工作方案，生成责任分工表，回答谁牵头、目标多少、何时完成，并注明原文出处。全部在本机离线运行。"
 # Streamlit's own file-uploader words ("Upload", "20MB per file • TXT, DOCX, PDF") cannot be set: they are hidden
 # and Chinese drawn in their place.
