@@ -25,8 +25,17 @@ from ledger_page import page_ledger
 log = logging.getLogger("policy_assistant.app")
 
 PAGES = ("问答", "责任分工表", "单位视图", "图表", "文件库", "评测报告", "版本对比", "督办")
-REPORT_DIR = Path("eval/reports")
 ALL = "全部"
+START_NOTICE = "正在准备索引。第一次启动时要先读取政策文件并建立索引，一般需要半分钟左右（电脑繁忙时更久），请稍候……"
+ABOUT = "政策助手：读工作方案，生成责任分工表，回答谁牵头、目标多少、何时完成，并注明原文出处。全部在本机离线运行。"
+# Streamlit's own file-uploader words ("Upload", "20MB per file • TXT, DOCX, PDF") cannot be set: they are hidden
+# and Chinese drawn in their place.
+UPLOADER_CSS = """<style>
+[data-testid="stFileUploaderDropzoneInstructions"] > div > span { display: none; }
+[data-testid="stFileUploaderDropzoneInstructions"] > div::before { content: "可拖入文件，每个不超过 %d MB"; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p { display: none; }
+[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"]::after { content: "选择文件"; }
+</style>"""
 UNEXPECTED = "页面出现意外问题，已记录到日志。请刷新页面重试；如果问题反复出现，请联系系统管理员。"
 
 
@@ -49,13 +58,13 @@ def engine_for(settings_key: str, _settings: Settings) -> Engine:
 
 
 def ready_index(engine: Engine) -> Store:
-    """The engine's index; built (with a spinner and a progress bar) when missing or out of date."""
+    """The engine's index; built when missing or out of date, saying what is being done meanwhile."""
     slot = st.empty()
 
     def progress(done: int, total: int, stage: str) -> None:
-        slot.progress(min(done / max(total, 1), 1.0), text=f"{stage}（{done}/{total}）")
+        slot.progress(min(done / max(total, 1), 1.0), text=views.progress_text(done, total, stage))
 
-    with st.spinner("正在加载索引；第一次启动时会先建立索引，约需半分钟……"):
+    with st.spinner(START_NOTICE):
         index = engine.view(progress=progress)
     slot.empty()
     return index
@@ -143,8 +152,9 @@ def page_chat(engine: Engine, index: Store) -> None:
 
 
 # ------------------------------------------------------------------- table
-def download_row(tasks: list, stem: str, key: str) -> None:
-    for column, item in zip(st.columns(3), views.downloads(tasks, stem)):
+def download_row(tasks: list, stem: str, key: str, title: str | None = None) -> None:
+    items = views.downloads(tasks, stem, title)
+    for column, item in zip(st.columns(len(items)), items):
         column.download_button(item.label, item.data, file_name=item.file_name, mime=item.mime,
                                key=f"{key}-{item.file_name.rsplit('.', 1)[-1]}", on_click="ignore", width="stretch")
 
@@ -181,7 +191,9 @@ def page_table(engine: Engine, index: Store) -> None:
     st.dataframe(views.table_frame(rows, with_policy=len(policies) > 1), hide_index=True, width="stretch",
                  height=table_height(len(rows)))
     st.markdown("**下载当前显示的任务**")
-    download_row(rows, "责任分工表", "download")
+    shown = {t.policy for t in rows}
+    title = titles.get((next(iter(shown)), latest[next(iter(shown))]), "") if len(shown) == 1 else ""
+    download_row(rows, "责任分工表", "download", f"{title}重点任务分工表")
 
 
 def page_units(engine: Engine, index: Store) -> None:
@@ -197,11 +209,13 @@ def page_units(engine: Engine, index: Store) -> None:
     first.metric("牵头的任务", f"{len(view.lead)} 项")
     second.metric("配合的任务", f"{len(view.co)} 项")
     third.metric("涉及的量化目标", f"{len(view.targets)} 项")
-    st.subheader(f"牵头的任务（{len(view.lead)}）")
-    st.dataframe(views.unit_task_frame(view.lead, views.LEAD), hide_index=True, width="stretch",
-                 height=table_height(len(view.lead)))
-    st.subheader(f"配合的任务（{len(view.co)}）")
-    st.dataframe(views.unit_task_frame(view.co, views.CO), hide_index=True, width="stretch")
+    for role, rows in ((views.LEAD, view.lead), (views.CO, view.co)):
+        st.subheader(f"{role}的任务（{len(rows)}）")
+        if rows:
+            st.dataframe(views.unit_task_frame(rows, role), hide_index=True, width="stretch",
+                         height=table_height(len(rows)))
+        else:
+            st.caption(f"没有{role}的任务。")
     st.subheader("按年份的目标")
     targets = views.unit_targets_frame(view)
     if targets.empty:
@@ -241,20 +255,22 @@ def page_corpus(engine: Engine, index: Store) -> None:
     for kind, message in state.pop("upload-messages", []):
         (st.success if kind == "success" else st.error)(message)
     status = engine.status()
-    label = views.status_label(status)
-    (st.success if status.state == "fresh" else st.warning)(f"索引状态：{label}。{status.message}")
-    details = [f"向量模型：{status.model_id}" if status.model_id else "",
-               f"建立时间：{status.built_at}" if status.built_at else ""]
+    (st.success if status.state == "fresh" else st.warning)(views.status_sentence(status))
+    details = [f"索引建立于 {views.chinese_date(status.built_at)}" if status.built_at else "",
+               f"向量模型：{status.model_id}" if status.model_id and engine.settings.show_model_info else ""]
     st.caption("　".join(d for d in details if d))
-    st.dataframe(views.policies_frame(status), hide_index=True, width="stretch")
+    policies = views.policies_frame(status)
+    if not policies.empty:
+        st.dataframe(policies, hide_index=True, width="stretch")
     for failure in status.failures or []:
         st.error(f"“{Path(failure['path']).name}”未收录：{failure['reason']}")
 
     st.subheader("上传政策文件")
     st.caption(f"支持 .txt、.docx、.pdf，单个文件不超过 {engine.settings.max_upload_mb} MB。"
-               "文件名形如“方案名_v2.txt”的，会作为同一政策的新版本收录。")
+               "与已有文件同名的文件，会作为该政策的新版本收录。")
     state.setdefault("upload-round", 0)
-    files = st.file_uploader("选择文件", type=list(views.UPLOAD_TYPES), accept_multiple_files=True,
+    st.html(UPLOADER_CSS % engine.settings.max_upload_mb)
+    files = st.file_uploader("政策文件", type=list(views.UPLOAD_TYPES), accept_multiple_files=True,
                              key=f"upload-{state['upload-round']}", max_upload_size=engine.settings.max_upload_mb)
     if st.button("加入文件库并更新索引", type="primary", disabled=not files, key="ingest"):
         bar = st.progress(0.0, text="正在检查文件……")
@@ -276,9 +292,9 @@ def page_corpus(engine: Engine, index: Store) -> None:
 # -------------------------------------------------------------- eval, diff
 def page_eval(engine: Engine, index: Store) -> None:
     st.header("评测报告")
-    view = views.eval_report(REPORT_DIR)
+    view = views.eval_report(engine.settings.report_dir)
     if view.markdown is None:
-        st.info("还没有评测报告。请在命令行运行 `policy-assistant eval`，生成 eval/reports/report.md 后刷新本页。")
+        st.info("还没有评测报告。评测由系统管理员在命令行运行（`policy-assistant eval`），完成后刷新本页即可看到。")
     else:
         with st.container(border=True):
             st.markdown(view.markdown)
@@ -306,8 +322,8 @@ def page_diff(engine: Engine, index: Store) -> None:
                           format_func=lambda p: titles.get((p, versions[p][-1]), p))
     choices = versions[policy]
     left, right = st.columns(2)
-    old = left.selectbox("旧版本", choices, index=len(choices) - 2, key="diff-old")
-    new = right.selectbox("新版本", choices, index=len(choices) - 1, key="diff-new")
+    old = left.selectbox("旧版本", choices, index=len(choices) - 2, key="diff-old", format_func=views.version_label)
+    new = right.selectbox("新版本", choices, index=len(choices) - 1, key="diff-new", format_func=views.version_label)
     if old == new:
         st.info("请选择两个不同的版本。")
         return
@@ -316,7 +332,7 @@ def page_diff(engine: Engine, index: Store) -> None:
     if frame.empty:
         st.success("两个版本的任务、责任单位和目标没有差别。")
         return
-    st.caption(f"{old} → {new}：共 {len(frame)} 处变化（目标和责任单位的变化在前，单纯的重新编号在后）")
+    st.caption(f"{views.version_label(old)} → {views.version_label(new)}：共 {len(frame)} 处变化（目标和责任单位的变化在前，单纯的重新编号在后）")
     st.dataframe(frame, hide_index=True, width="stretch", height=table_height(len(frame)))
     to_xlsx = getattr(module, "diff_xlsx", None)
     if callable(to_xlsx):
@@ -329,12 +345,14 @@ PAGE_FUNCTIONS = {"问答": page_chat, "责任分工表": page_table, "单位视
 
 
 def main() -> None:
-    st.set_page_config(page_title="政策助手", page_icon="📑", layout="wide")
+    st.set_page_config(page_title="政策助手", page_icon="📑", layout="wide",
+                       menu_items={"Get help": None, "Report a bug": None, "About": ABOUT})
     st.sidebar.title("政策助手")
     page = st.sidebar.radio("功能", PAGES, key="page")
     with shown_errors():
         settings = load_settings()
-        engine = engine_for(settings.model_dump_json(exclude={"llm_api_key"}), settings)
+        with st.spinner("正在加载语义模型……"):
+            engine = engine_for(settings.model_dump_json(exclude={"llm_api_key"}), settings)
         index = ready_index(engine)
         st.sidebar.caption(f"已收录 {len(index.policies)} 份政策文件、{len(views.latest_tasks(index))} 项任务")
         if not index.policies:

@@ -23,12 +23,24 @@ _UNIT_END = re.compile(
 )
 _STOP_WORDS = ("等", "按职责", "按照职责", "分工负责", "负责", "配合", "参与", "推进", "落实", "共同", "协同",
                "牵头", "会同", "组织实施", "具体实施", "抓好", "统筹推进")
-_LEAD_LABEL = re.compile(r"^(?:牵头单位|牵头部门|主要责任单位|牵头责任单位|主责单位|牵头处室)[：:]")
+# The unit-label vocabulary, in one place: every module that reads or writes a unit label takes it from here.
+LEAD = "牵头"  # the two roles a unit has in a task, as an official says them
+CO = "配合"
+LEAD_LABELS = ("牵头单位", "牵头部门", "主要责任单位", "牵头责任单位", "主责单位", "牵头处室")  # the lead is stated
+CO_LABELS = ("配合单位", "配合部门", "参与单位", "协同单位", "协办单位")
+RESPONSIBLE_LABELS = ("责任单位", "责任部门")  # every unit, lead first by custom (the lead is inferred)
+OTHER_LABELS = ("责任主体", "承办单位", "实施主体", "责任处室", "实施单位")
+UNIT_LABELS = LEAD_LABELS + CO_LABELS + RESPONSIBLE_LABELS + OTHER_LABELS
+
+
+def _label(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile("^(?:" + "|".join(sorted(names, key=len, reverse=True)) + ")[：:]")
+
+
+LABEL = _label(UNIT_LABELS)  # any unit label followed by a colon: 责任单位：… / 牵头单位：…
+_LABEL_NAMES = "(?:" + "|".join(sorted(UNIT_LABELS, key=len, reverse=True)) + ")[：:]"
+_LEAD_LABEL = _label(LEAD_LABELS)
 _LEAD_MARK = re.compile(r"[（(]牵头(?:单位)?[）)]")
-_CO_LABEL = re.compile(r"^(?:配合单位|配合部门|参与单位|协同单位|协办单位|责任单位|责任部门)[：:]")
-_ANY_LABEL = re.compile(r"^(?:牵头单位|牵头部门|主要责任单位|牵头责任单位|主责单位|牵头处室|责任主体|承办单位|实施主体|责任处室|"
-                        r"配合单位|配合部门|参与单位|协同单位|"
-                        r"协办单位|责任单位|责任部门|实施单位)[：:]")
 _SEPARATORS = re.compile(r"[、，,；;]|\s+")
 _ADMIN_HEAD = re.compile(r"各[市县区](?:、[市县区])*")
 _ADMIN_TAIL = re.compile(r"[市县区](?:人民政府|政府)?")
@@ -168,21 +180,21 @@ def role_phrases(content: str) -> UnitList | None:
 def parse_unit_statement(content: str) -> UnitList:
     """Read the inside of a units bracket: labelled parts, an X牵头 phrase, or a plain list."""
     content = content.strip()
-    roles = role_phrases(content) if not _ANY_LABEL.match(content) and "牵头" not in content else None
+    roles = role_phrases(content) if not LABEL.match(content) and "牵头" not in content else None
     if roles:
         return roles
     # parts at ；, or at a comma that opens another label (牵头单位：A，配合单位：B)
-    parts = [p for p in re.split(r"[；;]|[，,](?=(?:配合|协办|参与|协同|责任)(?:单位|部门)[：:])", content) if p.strip()]
+    parts = [p for p in re.split(r"[；;]|[，,](?=" + _LABEL_NAMES + ")", content) if p.strip()]
     result = UnitList()
-    labelled = [p for p in parts if _ANY_LABEL.match(p.strip())]
+    labelled = [p for p in parts if LABEL.match(p.strip())]
     if labelled and any(_LEAD_LABEL.match(p.strip()) for p in labelled):
         for part in parts:
             part = part.strip()
-            names, etc = split_units(_ANY_LABEL.sub("", part))
+            names, etc = split_units(LABEL.sub("", part))
             result.etc = result.etc or etc
             (result.leads if _LEAD_LABEL.match(part) else result.co).extend(n for n in names if n not in result.names)
         return result
-    body = _ANY_LABEL.sub("", content)
+    body = LABEL.sub("", content)
     if _LEAD_MARK.search(body):  # 责任单位：A（牵头）、B、C
         marked = [canonical(_clip(m.group(1))) for m in re.finditer(r"([^、，,；;（(]+)[（(]牵头(?:单位)?[）)]", body)]
         names, result.etc = split_units(_LEAD_MARK.sub("", body))

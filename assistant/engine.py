@@ -55,7 +55,7 @@ class Engine:
         self._milvus: MilvusStore | None = None
         self._seen: tuple[object, ...] | None = None
         self._lock = threading.RLock()
-        self.rebuilt_because: str | None = None  # why the last index() call rebuilt the index, if it did
+        self.rebuilt_because: str | None = None  # the reason the last index() call rebuilt the index, if it did
 
     @property
     def embedder(self) -> Embedder:
@@ -117,7 +117,7 @@ class Engine:
             except (IndexMissing, IndexStale, IndexCorrupt) as exc:
                 if not rebuild:
                     raise
-                self.rebuilt_because = str(exc)
+                self.rebuilt_because = exc.reason
                 manifest_roots = self._manifest_roots()
                 self.ingest(manifest_roots or None, progress)
                 seen = self._fingerprint(read_manifest(self.settings.index_dir)[1])
@@ -178,13 +178,13 @@ class Engine:
         try:
             build, manifest = read_manifest(self.settings.index_dir)
         except IndexMissing as exc:
-            return Status("missing", str(exc), fix)
+            return Status("missing", exc.reason, fix)
         except IndexUnusable as exc:
-            return Status("damaged", str(exc), fix)
+            return Status("damaged", exc.reason, fix)
         try:
             index = load_index(self.settings.index_dir, check_corpus=False)
         except IndexUnusable as exc:
-            return Status("damaged", str(exc), fix, manifest.get("model_id"), manifest.get("built_at"))
+            return Status("damaged", exc.reason, fix, manifest.get("model_id"), manifest.get("built_at"))
         policies = [(p.policy, p.version, p.title) for p in index.policies]
         reasons = stale_reasons(manifest, self.embedder.model_id, self.embedder.dim)
         state, message = ("stale", "索引已过期：" + "；".join(reasons)) if reasons else ("fresh", "索引是最新的")

@@ -1,5 +1,7 @@
 """Domain errors. The library raises these; the CLI prints one line and exits 1, the app shows
-``st.error`` in plain Chinese. Each carries a message meant for an official, not a developer.
+``st.error`` in plain Chinese. Each carries a message meant for an official, not a developer, made of
+two attributes that callers read instead of taking the message apart: ``reason`` (what is wrong) and
+``fix`` (what to do about it, or None).
 
 PolicyAssistantError
 ├── DocumentError            a file could not be read as a policy
@@ -32,16 +34,22 @@ from __future__ import annotations
 
 
 class PolicyAssistantError(Exception):
-    """Base of every error this package raises on purpose."""
+    """Base of every error this package raises on purpose: ``str(error)`` is the reason, then the fix."""
+
+    def __init__(self, reason: str, fix: str | None = None) -> None:
+        self.reason = reason
+        self.fix = fix
+        super().__init__(f"{reason.rstrip('。')}。{fix}" if fix else reason)
 
 
 class DocumentError(PolicyAssistantError):
     """A file could not be read as a policy document."""
 
-    def __init__(self, path: str, reason: str) -> None:
-        super().__init__(f"{path}: {reason}")
+    def __init__(self, path: str, reason: str, fix: str | None = None) -> None:
+        Exception.__init__(self, f"{path}: {reason}" + (f"。{fix}" if fix else ""))
         self.path = path
         self.reason = reason
+        self.fix = fix
 
 
 class UnsupportedFormat(DocumentError):
@@ -56,8 +64,11 @@ class NotAPolicy(DocumentError):
     pass
 
 
+REBUILD = "请运行：policy-assistant ingest 重建"
+
+
 class IndexUnusable(PolicyAssistantError):
-    """The index under ``index/`` cannot be used as it is."""
+    """The index under ``index/`` cannot be used as it is; ``fix`` is usually the command that rebuilds it."""
 
 
 class IndexMissing(IndexUnusable):

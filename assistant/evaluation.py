@@ -158,21 +158,32 @@ def compare(report: EvalReport, baseline: dict[str, Any] | None, tolerance: floa
     return {"changed": changed, "regressed": regressed, "baseline_accuracy": base_accuracy}
 
 
+INTENT_LABELS = {"agencies": "问责任单位", "target": "问目标值", "deadline": "问完成时间", "agency_tasks": "问某单位的任务",
+                 "general": "问一般内容", "not_found": "文件未涉及的问题"}
+STYLE_LABELS = {"colloquial": "口语化问法", "literal": "按原文问法", "-": "未标注问法"}
+
+
+def _first_line(text: object) -> str:
+    return str(text).splitlines()[0] if text else ""
+
+
 def to_markdown(report: EvalReport, comparison: dict[str, Any]) -> str:
+    """The report in Chinese for an official: accuracy overall, by kind of question and by wording, the questions
+    answered wrongly and the answers that changed against the baseline (questions by their text, not their ids)."""
     m = report.metrics
-    lines = ["# 问答回归评测报告", "", f"- 准确率 accuracy: **{m[PRIMARY]:.3f}**（{m['questions']} 题）",
-             f"- 引用条款 Recall@1: {m['cited_item_recall@1']:.3f}"]
+    lines = ["# 问答回归评测报告", "", f"- 准确率：**{m[PRIMARY]:.1%}**（共 {m['questions']} 题）",
+             f"- 首条出处正确率（第一条引用就是应引的条目）：{m['cited_item_recall@1']:.1%}"]
     if comparison.get("baseline_accuracy") is not None:
-        lines.append(f"- 基线准确率: {comparison['baseline_accuracy']:.3f}；"
+        lines.append(f"- 基线准确率：{comparison['baseline_accuracy']:.1%}；"
                      f"{'**低于基线，超出容差**' if comparison['regressed'] else '未退步'}")
-    lines += ["", "| 意图 | 准确率 |", "|---|---|"] + [f"| {k} | {v:.3f} |" for k, v in m["by_intent"].items()]
+    lines += ["", "| 问题类型 | 准确率 |", "|---|---|"]
+    lines += [f"| {INTENT_LABELS.get(k, k)} | {v:.1%} |" for k, v in m["by_intent"].items()]
+    if m.get("by_style"):
+        lines += ["", "| 问法 | 准确率 |", "|---|---|"]
+        lines += [f"| {STYLE_LABELS.get(k, k)} | {v:.1%} |" for k, v in m["by_style"].items()]
     wrong = [r for r in report.records if not r["correct"]]
     lines += ["", f"## 答错的问题（{len(wrong)}）", ""]
-    lines += [f"- {r['id']} {r['question']} → {str(r['answer']).splitlines()[0] if r['answer'] else ''}"
-              for r in wrong]
+    lines += [f"- {r['question']} → {_first_line(r['answer'])}" for r in wrong]
     lines += ["", f"## 与基线相比变化的答案（{len(comparison.get('changed', []))}）", ""]
-    for c in comparison.get("changed", []):
-        old = str(c["old"] or "").splitlines()[0] if c["old"] else ""
-        new = str(c["new"] or "").splitlines()[0] if c["new"] else ""
-        lines.append(f"- {c['id']} {c['question']}：{old} → {new}")
+    lines += [f"- {c['question']}：{_first_line(c['old'])} → {_first_line(c['new'])}" for c in comparison.get("changed", [])]
     return "\n".join(lines) + "\n"

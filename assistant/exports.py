@@ -1,4 +1,11 @@
-"""Exports of the task table: CSV, XLSX (tasks and targets sheets) and JSON. Columns come from the schema."""
+"""Exports of the task table: CSV, XLSX (tasks and targets sheets), JSON, and a Word 分工表. Columns come from
+the schema.
+
+The workbook is set up for an office: a filter row, a frozen header, wrapped text, set widths, the header
+repeated on every printed page, landscape A4 fitted to the page width. The Word file is the responsibility
+table in the layout offices circulate: a title, then 序号/重点任务/牵头单位/配合单位/完成时限, chapter rows
+between, the header repeated on every page, page numbers in the footer.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +16,7 @@ import io
 import json
 from typing import Any
 
+from .agencies import CO, LEAD
 from .schema import Target, Task
 
 TASK_COLUMNS: dict[str, str] = {
@@ -21,6 +29,9 @@ TARGET_COLUMNS: dict[str, str] = {
     "deadline_kind": "时限类型", "comparator": "比较", "value": "数值", "unit": "单位", "baseline_year": "基准年",
     "quote": "原文",
 }
+DERIVED_DEADLINE = "（按目标年份推定）"
+FORMATS = ("csv", "xlsx", "docx", "json")
+_WRAPPED = ("chapter_title", "title", "co_agencies", "deadline", "targets", "text", "metric", "quote")
 _DEADLINE_KIND = {"by": "到…年", "before": "…年前", "annual": "每年", "during": "期间"}
 _COMPARATOR = {">=": "≥", "<=": "≤", ">": ">", "<": "<", "=": "=", "reduce_by": "比基准下降", "increase_by": "比基准提高",
                "peak": "达峰"}
@@ -41,6 +52,26 @@ def describe_target(target: Target) -> str:
     return quote
 
 
+def due_date(task: Task) -> str:
+    """完成时限 of a task: the plan's own where it states one, else the latest target year as
+    "2030年底前（按目标年份推定）", else ""."""
+    if task.deadline:
+        return task.deadline
+    years = [x.year for x in task.targets if x.year is not None]
+    return f"{max(years)}年底前{DERIVED_DEADLINE}" if years else ""
+
+
+def leaf_tasks(tasks: list[Task]) -> list[Task]:
+    """Rows that are not a parent of other rows (a parent's units are the union of its sub-items')."""
+    parents = {(t.policy, t.version, t.parent) for t in tasks if t.parent}
+    return [t for t in tasks if (t.policy, t.version, t.id) not in parents]
+
+
+def co_agencies(task: Task) -> str:
+    """The units other than the lead, 、-separated, with the plan's 等 kept."""
+    return "、".join(a for a in task.agencies if a != task.lead_agency) + ("等" if task.agencies_etc else "")
+
+
 def task_records(tasks: list[Task]) -> list[dict[str, Any]]:
     """Flat task rows for CSV/XLSX, keyed by TASK_COLUMNS."""
     rows = []
@@ -49,9 +80,9 @@ def task_records(tasks: list[Task]) -> list[dict[str, Any]]:
             "policy": t.policy, "version": t.version, "id": t.id, "chapter": t.chapter,
             "chapter_title": t.chapter_title, "number": t.number, "title": t.title,
             "lead_agency": t.lead_agency or "",
-            "co_agencies": "、".join(a for a in t.agencies if a != t.lead_agency) + ("等" if t.agencies_etc else ""),
+            "co_agencies": co_agencies(t),
             "lead_inferred": ("按列序推定" if t.lead_inferred else "原文明确") if t.lead_agency else "",
-            "deadline": t.deadline or "", "targets": "；".join(describe_target(x) for x in t.targets), "text": t.text,
+            "deadline": due_date(t), "targets": "；".join(describe_target(x) for x in t.targets), "text": t.text,
         })
     return rows
 
@@ -84,27 +115,46 @@ def to_csv(tasks: list[Task]) -> bytes:
 
 
 def _sheet(workbook: Any, title: str, columns: dict[str, str], records: list[dict[str, Any]], first: bool) -> None:
-    from openpyxl.styles import Alignment, Font
+    """One sheet an office can filter, read and print: header bold, frozen and filtered; long text wrapped;
+    widths from the content; the header row on every printed page; landscape A4, one page wide."""
+    from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
     from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.properties import PageSetupProperties
 
     sheet = workbook.active if first else workbook.create_sheet()
     sheet.title = title
     sheet.append(list(columns.values()))
     for record in records:
         sheet.append([record[key] for key in columns])
+    thin = Side(style="thin", color="999999")
     for cell in sheet[1]:
         cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        cell.border = Border(top=thin, bottom=thin, left=thin, right=thin)
     sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{max(1, len(records) + 1)}"
     for i, key in enumerate(columns, start=1):
         longest = max([len(str(r[key])) for r in records] + [len(columns[key])])
         sheet.column_dimensions[get_column_letter(i)].width = min(60, max(8, longest * 1.8 + 2))
-        if key in ("text", "quote", "targets", "co_agencies"):
-            for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
+        wrapped = Alignment(wrap_text=True, vertical="top")
+        top = Alignment(vertical="top")
+        for (cell,) in sheet.iter_rows(min_row=2, min_col=i, max_col=i):
+            cell.alignment = wrapped if key in _WRAPPED else top
+    sheet.print_title_rows = "1:1"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.paperSize = sheet.PAPERSIZE_A4
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.4
+    sheet.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
 def to_xlsx(tasks: list[Task]) -> bytes:
-    """Workbook with a 任务 sheet and a 目标 sheet: Chinese headers, frozen header row, set widths."""
+    """Workbook with a 任务 sheet and a 目标 sheet: Chinese headers, filter row, frozen header, wrapped text,
+    set widths, print titles and a landscape page fitted to the width."""
     from openpyxl import Workbook
 
     workbook = Workbook()
@@ -115,12 +165,116 @@ def to_xlsx(tasks: list[Task]) -> bytes:
     return buffer.getvalue()
 
 
-def export(tasks: list[Task], fmt: str) -> bytes:
-    """Bytes of the table in ``fmt`` (csv, xlsx or json)."""
+DOCX_COLUMNS = ("序号", "重点任务", f"{LEAD}单位", f"{CO}单位", "完成时限")
+_DOCX_WIDTHS_CM = (1.4, 11.0, 4.6, 6.4, 3.6)
+_BODY_FONT = "仿宋"
+_TITLE_FONT = "黑体"
+
+
+def _font(run: Any, name: str, size: float, bold: bool = False) -> None:
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    run.font.name = name
+    run.font.size = Pt(size)
+    run.font.bold = bold
+    fonts = run._element.get_or_add_rPr().get_or_add_rFonts()
+    fonts.set(qn("w:eastAsia"), name)
+
+
+def _field(paragraph: Any, code: str) -> None:
+    """A Word field (PAGE, NUMPAGES) that Word fills in when it lays out the page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    for kind, text in (("begin", None), (None, code), ("end", None)):
+        run = paragraph.add_run()
+        if kind:
+            element = OxmlElement("w:fldChar")
+            element.set(qn("w:fldCharType"), kind)
+        else:
+            element = OxmlElement("w:instrText")
+            element.set(qn("xml:space"), "preserve")
+            element.text = f" {text} "
+        run._r.append(element)
+
+
+def _cell(cell: Any, text: str, size: float = 10.5, bold: bool = False, center: bool = False) -> None:
+    from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
+    paragraph = cell.paragraphs[0]
+    if center:
+        paragraph.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(paragraph.add_run(text), _BODY_FONT, size, bold)
+
+
+def to_docx(tasks: list[Task], title: str = "重点任务分工表") -> bytes:
+    """The responsibility table as a Word 分工表: ``title`` on top, then one row per task that names a unit (leaf
+    rows: a parent's units are its sub-items'), chapter rows between, header repeated on each page, page numbers
+    below. Rows without any unit (指导思想, 工作原则 …) assign nothing and are left out."""
+    from docx import Document
+    from docx.enum.section import WD_ORIENT
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+    from docx.shared import Cm
+
+    document = Document()
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE
+    section.page_width, section.page_height = Cm(29.7), Cm(21.0)
+    section.left_margin = section.right_margin = Cm(2.0)
+    section.top_margin = section.bottom_margin = Cm(2.0)
+    heading = document.add_paragraph()
+    heading.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(heading.add_run(title), _TITLE_FONT, 18, bold=True)
+
+    rows = [t for t in leaf_tasks(tasks) if t.agencies]
+    table = document.add_table(rows=1, cols=len(DOCX_COLUMNS))
+    table.style = "Table Grid"
+    header = table.rows[0]
+    repeat = OxmlElement("w:tblHeader")
+    repeat.set(qn("w:val"), "true")
+    header._tr.get_or_add_trPr().append(repeat)
+    for cell, text in zip(header.cells, DOCX_COLUMNS):
+        _cell(cell, text, bold=True, center=True)
+    chapter = None
+    for number, task in enumerate(rows, start=1):
+        if task.chapter and (task.policy, task.chapter) != chapter:
+            chapter = (task.policy, task.chapter)
+            merged = table.add_row().cells
+            first = merged[0].merge(merged[-1])
+            _cell(first, f"{task.chapter}、{task.chapter_title}" if task.chapter_title else task.chapter, bold=True)
+        cells = table.add_row().cells
+        for cell, text, center in zip(cells, (str(number), task.title, task.lead_agency or "", co_agencies(task),
+                                              due_date(task)), (True, False, False, False, False)):
+            _cell(cell, text, center=center)
+    for row in table.rows:
+        for cell, width in zip(row.cells, _DOCX_WIDTHS_CM):
+            cell.width = Cm(width)
+
+    footer = section.footer.paragraphs[0]
+    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
+    _font(footer.add_run("第 "), _BODY_FONT, 10.5)
+    _field(footer, "PAGE")
+    _font(footer.add_run(" 页，共 "), _BODY_FONT, 10.5)
+    _field(footer, "NUMPAGES")
+    _font(footer.add_run(" 页"), _BODY_FONT, 10.5)
+    buffer = io.BytesIO()
+    document.save(buffer)
+    return buffer.getvalue()
+
+
+def export(tasks: list[Task], fmt: str, title: str | None = None) -> bytes:
+    """Bytes of the table in ``fmt`` (csv, xlsx, docx or json); ``title`` heads the Word 分工表."""
     if fmt == "csv":
         return to_csv(tasks)
     if fmt == "xlsx":
         return to_xlsx(tasks)
+    if fmt == "docx":
+        return to_docx(tasks, title or "重点任务分工表")
     if fmt == "json":
         return to_json(tasks).encode("utf-8")
-    raise ValueError(f"unknown format {fmt!r}; use csv, xlsx or json")
+    raise ValueError(f"unknown format {fmt!r}; use csv, xlsx, docx or json")

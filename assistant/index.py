@@ -34,7 +34,7 @@ import numpy as np
 from .chunks import build_chunks
 from .clauses import PolicyDocument
 from .embeddings import Embedder
-from .errors import DependencyMissing, DocumentError, IndexCorrupt, IndexLocked, IndexMissing, IndexStale
+from .errors import REBUILD, DependencyMissing, DocumentError, IndexCorrupt, IndexLocked, IndexMissing, IndexStale
 from .lexical import LexicalIndex, Tokenizer, domain_words
 from .loading import find_policy_files
 from .policies import METADATA_FILE, Corpus, Policy, read_corpus
@@ -108,10 +108,10 @@ class Index:
         return str(self.manifest["model_id"])
 
     def __post_init__(self) -> None:
-        from .policies import version_key
+        from .policies import oldest_first
 
         latest: dict[str, PolicyInfo] = {}
-        for info in sorted(self.policies, key=lambda p: version_key(p.version, p.date)):
+        for info in oldest_first(self.policies):
             latest[info.policy] = info
         self._latest = {k: v.version for k, v in latest.items()}
         self._infos = {(p.policy, p.version): p for p in self.policies}
@@ -162,7 +162,7 @@ def ingest_lock(index_dir: Path, wait_seconds: float = 300.0) -> Iterator[None]:
                 break
             except BlockingIOError:
                 if time.monotonic() >= deadline:
-                    raise IndexLocked("另一个建索引任务正在运行，请稍后再试") from None
+                    raise IndexLocked("另一个建索引任务正在运行", "请稍后再试") from None
                 time.sleep(0.2)
         try:
             yield
@@ -237,6 +237,7 @@ def build_index(index_dir: Path, roots: list[Path], embedder: Embedder, progress
         for i, chunk in enumerate(chunks):
             matrix[i] = cache[chunk.hash] if chunk.hash in cache else vectors[chunk.text]
         tasks = [t for p in corpus.policies for t in p.tasks]
+        report(0, 1, "建立关键词索引")
         tokenizer = Tokenizer(domain_words(tasks))
         tokens = [tokenizer.tokens(c.text) for c in chunks]
         report(1, 1, "写入索引")
@@ -315,13 +316,13 @@ def stale_reasons(manifest: dict[str, Any], model_id: str | None = None, dim: in
 def read_manifest(index_dir: Path) -> tuple[Path, dict[str, Any]]:
     build = _current_build(Path(index_dir))
     if build is None:
-        raise IndexMissing(f"尚未建立索引（{index_dir}）。请先运行：policy-assistant ingest")
+        raise IndexMissing(f"尚未建立索引（{index_dir}）", "请先运行：policy-assistant ingest")
     try:
         manifest: dict[str, Any] = json.loads((build / "manifest.json").read_text("utf-8"))
     except (OSError, json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise IndexCorrupt(f"索引清单已损坏（{build.name}）。请运行：policy-assistant ingest 重建") from exc
+        raise IndexCorrupt(f"索引清单已损坏（{build.name}）", REBUILD) from exc
     if manifest.get("format") != FORMAT:
-        raise IndexStale("索引格式来自其他版本的政策助手。请运行：policy-assistant ingest 重建")
+        raise IndexStale("索引格式来自其他版本的政策助手", REBUILD)
     return build, manifest
 
 
@@ -340,9 +341,9 @@ def load_index(index_dir: Path, model_id: str | None = None, dim: int | None = N
             if _current_build(Path(index_dir)) != before:
                 continue  # replaced underneath: read the new one
             if isinstance(exc, OSError):
-                raise IndexCorrupt(f"索引文件无法读取（{exc.strerror}）。请运行：policy-assistant ingest 重建") from exc
+                raise IndexCorrupt(f"索引文件无法读取（{exc.strerror}）", REBUILD) from exc
             raise
-    raise IndexLocked("索引正在被反复重建，请稍后再试")
+    raise IndexLocked("索引正在被反复重建", "请稍后再试")
 
 
 def _load_live(index_dir: Path, model_id: str | None, dim: int | None, check_corpus: bool) -> Index:
@@ -351,10 +352,10 @@ def _load_live(index_dir: Path, model_id: str | None, dim: int | None, check_cor
     for name in _FILES:
         path = build / name
         if not path.exists() or _sha256_file(path) != manifest.get("files", {}).get(name):
-            raise IndexCorrupt(f"索引文件 {name} 已损坏或被改动（校验和不符）。请运行：policy-assistant ingest 重建")
+            raise IndexCorrupt(f"索引文件 {name} 已损坏或被改动（校验和不符）", REBUILD)
     reasons = stale_reasons(manifest, model_id, dim, check_corpus)
     if reasons:
-        raise IndexStale("索引已过期：" + "；".join(reasons) + "。请运行：policy-assistant ingest 重建")
+        raise IndexStale("索引已过期：" + "；".join(reasons), REBUILD)
     try:
         store = json.loads((build / "docstore.json").read_text("utf-8"))
         vectors = faiss.read_index(str(build / "vectors.faiss"))
@@ -367,10 +368,10 @@ def _load_live(index_dir: Path, model_id: str | None, dim: int | None, check_cor
         chunks = [Chunk(**c) for c in store["chunks"]]
         tokenizer = Tokenizer(store["user_words"])
     except (KeyError, TypeError, ValueError, RuntimeError) as exc:
-        raise IndexCorrupt("索引内容无法读取。请运行：policy-assistant ingest 重建") from exc
+        raise IndexCorrupt("索引内容无法读取", REBUILD) from exc
     if tokenizer.hash != manifest.get("tokenizer_hash") or vectors.ntotal != len(chunks) or \
             (len(chunks) and vectors.d != manifest.get("dim")):
-        raise IndexCorrupt("索引内容与清单不一致。请运行：policy-assistant ingest 重建")
+        raise IndexCorrupt("索引内容与清单不一致", REBUILD)
     return Index(path=build, manifest=manifest, policies=policies, clauses=clauses, tasks=tasks, chunks=chunks,
                  vectors=vectors, lexical=LexicalIndex(tokenizer, store["tokens"]), failures=store["failures"],
                  lexical_tokens=store["tokens"])

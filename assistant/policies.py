@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 from .clauses import PolicyDocument, parse_text
 from .errors import DocumentError, NotAPolicy
@@ -72,13 +74,31 @@ class Corpus:
     def latest(self, policy: str | None = None) -> list[Policy]:
         """The latest version of each policy (or of the named one)."""
         by_id: dict[str, Policy] = {}
-        for p in sorted(self.policies, key=lambda p: version_key(p.version, p.date)):
+        for p in oldest_first(self.policies):
             if policy is None or p.policy == policy:
                 by_id[p.policy] = p
         return list(by_id.values())
 
     def versions(self, policy: str) -> list[Policy]:
-        return sorted((p for p in self.policies if p.policy == policy), key=lambda p: version_key(p.version, p.date))
+        return oldest_first(p for p in self.policies if p.policy == policy)
+
+
+class Versioned(Protocol):
+    """Anything that is one version of a policy: a parsed Policy, an index's PolicyInfo."""
+
+    @property
+    def version(self) -> str: ...
+
+    @property
+    def date(self) -> str: ...
+
+
+V = TypeVar("V", bound=Versioned)
+
+
+def oldest_first(items: Iterable[V]) -> list[V]:
+    """Versions in order, oldest first, by ``version_key``: the one home of version ordering."""
+    return sorted(items, key=lambda p: version_key(p.version, p.date))
 
 
 def version_key(version: str, date: str = "") -> tuple[str, float, str]:

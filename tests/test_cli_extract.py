@@ -60,6 +60,20 @@ def test_extract_csv(tmp_path: Path) -> None:
     assert len(rows) == 23
 
 
+def test_extract_docx_is_a_responsibility_table_titled_by_the_plan(tmp_path: Path) -> None:
+    from docx import Document
+
+    out = tmp_path / "分工表.docx"
+    result = runner.invoke(app, ["extract", str(QINGDAO), "-f", "docx", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    document = Document(str(out))
+    assert document.paragraphs[0].text == "青岛市城乡建设领域碳达峰工作方案重点任务分工表"
+    rows = [[c.text for c in row.cells] for row in document.tables[0].rows]
+    assert rows[0] == ["序号", "重点任务", "牵头单位", "配合单位", "完成时限"]
+    numbered = [r for r in rows if r[0].isdigit()]
+    assert len(numbered) == 15 and numbered[0][4] == "2030年底前（按目标年份推定）"
+
+
 def test_extract_xlsx_folder(tmp_path: Path) -> None:
     out = tmp_path / "tasks.xlsx"
     result = runner.invoke(app, ["extract", str(PLANS), "-f", "xlsx", "-o", str(out)])
@@ -103,8 +117,9 @@ def test_extract_default_corpus_from_config(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "code", "message"),
     [
-        (["-f", "xml"], 2, "错误：--format 只能是 csv、xlsx 或 json\n"),
+        (["-f", "xml"], 2, "错误：--format 只能是 csv、xlsx、docx 或 json\n"),
         (["-f", "xlsx"], 2, "错误：xlsx 需要用 -o 指定输出文件\n"),
+        (["-f", "docx"], 2, "错误：docx 需要用 -o 指定输出文件\n"),
     ],
 )
 def test_extract_usage_errors(args: list[str], code: int, message: str) -> None:
@@ -138,10 +153,10 @@ def test_score_table() -> None:
     result = runner.invoke(app, ["score-table", str(GOLD), "--doc", str(QINGDAO)])
     assert result.exit_code == 0, result.output
     assert result.stdout == (
-        "items    precision 1.000  recall 1.000  (gold 22, found 22, right 22)\n"
-        "units    precision 1.000  recall 1.000  (gold 92, found 92, right 92)\n"
-        "leads    precision 1.000  recall 1.000  (gold 15, found 15, right 15)\n"
-        "targets  precision 1.000  recall 1.000  (gold 42, found 42, right 42)\n"
+        "条目：准确率 1.000，召回率 1.000（标准 22，找到 22，正确 22）\n"
+        "单位：准确率 1.000，召回率 1.000（标准 92，找到 92，正确 92）\n"
+        "牵头单位：准确率 1.000，召回率 1.000（标准 15，找到 15，正确 15）\n"
+        "目标：准确率 1.000，召回率 1.000（标准 42，找到 42，正确 42）\n"
     )
 
 
@@ -150,7 +165,7 @@ def test_score_table_default_document_from_corpus_dir(tmp_path: Path) -> None:
     config.write_text(f'corpus_dir = "{QINGDAO.parent.as_posix()}"\n', "utf-8")
     result = runner.invoke(app, ["score-table", str(GOLD), "--config", str(config)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[0] == "items    precision 1.000  recall 1.000  (gold 22, found 22, right 22)"
+    assert result.stdout.splitlines()[0] == "条目：准确率 1.000，召回率 1.000（标准 22，找到 22，正确 22）"
 
 
 def test_score_table_lists_mismatches(tmp_path: Path) -> None:
@@ -162,9 +177,9 @@ def test_score_table_lists_mismatches(tmp_path: Path) -> None:
     result = runner.invoke(app, ["score-table", str(edited), "--doc", str(QINGDAO)])
     assert result.exit_code == 0, result.output
     lines = result.stdout.splitlines()
-    assert "  missing target ('二（一）', 9.0, '公里/平方公里', None)" in lines
-    assert "  extra target   ('二（一）', 8.0, '公里/平方公里', None)" in lines
-    assert any(line.startswith("  units differ at 二（一）: gold ['市自然资源和规划局', '市住房城乡建设局'] / found [")
+    assert "  漏掉的目标 ('二（一）', 9.0, '公里/平方公里', None)" in lines
+    assert "  多出的目标 ('二（一）', 8.0, '公里/平方公里', None)" in lines
+    assert any(line.startswith("  单位不一致 二（一）：标准 ['市自然资源和规划局', '市住房城乡建设局']，找到 [")
                for line in lines)
 
 

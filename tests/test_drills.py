@@ -1,7 +1,7 @@
 """Fault drills: a killed ingest, damaged or stale indexes, two ingests at once, many askers at once.
 
 Where a crash or a second process is the point, the CLI runs in a subprocess through
-tests/helpers/fake_cli.py (the fake embedder behind ``--model fake``). Each drill prints what it measured
+`python -m assistant.cli` with the package's fake model (``--model fake``). Each drill prints what it measured
 (run with ``-s`` to see the figures).
 """
 
@@ -34,7 +34,7 @@ from assistant.settings import Settings
 
 from conftest import QINGDAO, ROOT, FakeEmbedder
 
-HELPER = Path(__file__).resolve().parent / "helpers" / "fake_cli.py"
+CLI = ["-m", "assistant.cli"]  # the package's own fake model is selected by POLICY_ASSISTANT_EMBEDDING_MODEL=fake
 PREFAB = "到2025年，装配式建筑占城镇新建建筑的比例达到多少？"
 QUESTIONS = [json.loads(line)["question"]
              for line in (ROOT / "eval" / "questions.jsonl").read_text("utf-8").splitlines()]
@@ -53,17 +53,18 @@ def env_for(corpus: Path, index: Path, model: str = "fake") -> dict[str, str]:
     env = dict(os.environ)
     env.update({"POLICY_ASSISTANT_CORPUS_DIR": str(corpus), "POLICY_ASSISTANT_INDEX_DIR": str(index),
                 "POLICY_ASSISTANT_EMBEDDING_MODEL": model, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1",
-                "PYTHONDONTWRITEBYTECODE": "1"})
+                "PYTHONDONTWRITEBYTECODE": "1",
+                "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")]))})
     return env
 
 
 def cli_process(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
-    return subprocess.Popen([sys.executable, str(HELPER), *args], env=env, cwd=cwd, text=True,
+    return subprocess.Popen([sys.executable, *CLI, *args], env=env, cwd=cwd, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
 def run_cli(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    done = subprocess.run([sys.executable, str(HELPER), *args], env=env, cwd=cwd, text=True, capture_output=True,
+    done = subprocess.run([sys.executable, *CLI, *args], env=env, cwd=cwd, text=True, capture_output=True,
                           check=False, timeout=300)
     assert "Traceback" not in done.stderr, done.stderr
     return done
@@ -176,7 +177,7 @@ def test_a_damaged_index_is_refused_or_rebuilt_never_used(tmp_path: Path, monkey
     with pytest.raises(IndexUnusable):
         Engine(settings, FakeEmbedder()).index(rebuild=False)
 
-    monkeypatch.setattr(assistant.engine, "load_embedder", lambda name: FakeEmbedder())
+    monkeypatch.setenv("POLICY_ASSISTANT_EMBEDDING_MODEL", "fake")
     status = runner.invoke(app, ["status", "--index", str(index)], env={"POLICY_ASSISTANT_CORPUS_DIR": str(corpus)})
     assert isinstance(status.exception, SystemExit) and status.exit_code == 1
     assert ("已损坏" in status.stdout or "未建立" in status.stdout) and "修复方法：policy-assistant ingest" in status.stdout
@@ -235,7 +236,7 @@ def test_a_changed_corpus_file_is_never_answered_from_the_old_text(tmp_path: Pat
 
     restored = (corpus / QINGDAO.name).read_text("utf-8").replace("比例达到 55%", "比例达到 50%")
     (corpus / QINGDAO.name).write_text(restored, "utf-8")
-    monkeypatch.setattr(assistant.engine, "load_embedder", lambda name: FakeEmbedder())
+    monkeypatch.setenv("POLICY_ASSISTANT_EMBEDDING_MODEL", "fake")
     result = runner.invoke(app, ["ask", PREFAB, "--json"], env={"POLICY_ASSISTANT_CORPUS_DIR": str(corpus),
                                                                 "POLICY_ASSISTANT_INDEX_DIR": str(index)})
     assert "索引已过期：文件已修改" in result.stderr and "已自动重建索引" in result.stderr
@@ -290,7 +291,7 @@ def test_an_index_from_another_model_or_dimension_is_detected(tmp_path: Path,
     assert rebuilt.ask(PREFAB).targets[0].value == 50.0
     assert load_index(index).manifest["dim"] == 128
 
-    monkeypatch.setattr(assistant.engine, "load_embedder", lambda name: FakeEmbedder(dim=64))
+    monkeypatch.setenv("POLICY_ASSISTANT_EMBEDDING_MODEL", "fake-64")
     result = runner.invoke(app, ["ask", PREFAB, "--json", "--index", str(index)],
                            env={"POLICY_ASSISTANT_CORPUS_DIR": str(corpus)})
     assert "维度 128 与当前模型维度 64 不一致" in result.stderr and "已自动重建索引" in result.stderr
@@ -343,7 +344,7 @@ def test_a_second_ingest_that_cannot_wait_says_why(tmp_path: Path) -> None:
     try:
         assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
         started = time.monotonic()
-        with pytest.raises(IndexLocked, match="另一个建索引任务正在运行，请稍后再试"), ingest_lock(index, wait_seconds=0.5):
+        with pytest.raises(IndexLocked, match="另一个建索引任务正在运行。请稍后再试"), ingest_lock(index, wait_seconds=0.5):
             pass
         assert 0.5 <= time.monotonic() - started < 5
     finally:

@@ -5,19 +5,25 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
 
+from docx import Document
+
 from assistant.exports import (
+    DOCX_COLUMNS,
     TARGET_COLUMNS,
     TASK_COLUMNS,
     describe_target,
+    due_date,
     export,
     target_records,
     task_records,
     to_csv,
+    to_docx,
     to_json,
     to_xlsx,
 )
@@ -78,7 +84,8 @@ def test_task_records() -> None:
     records = task_records(TASKS)
     assert [list(r) for r in records] == [list(TASK_COLUMNS)] * 3
     assert [(r["lead_agency"], r["co_agencies"], r["lead_inferred"], r["deadline"], r["targets"]) for r in records] == [
-        ("市住房城乡建设局", "市财政局等", "按列序推定", "", "到2025年，绿色建筑占比达到100%；2030年前，碳排放达到峰值"),
+        ("市住房城乡建设局", "市财政局等", "按列序推定", "2030年底前（按目标年份推定）",
+         "到2025年，绿色建筑占比达到100%；2030年前，碳排放达到峰值"),
         ("市城市管理局", "市公安局", "原文明确", "长期坚持", "每年整治10处"),
         ("", "", "", "", ""),
     ]
@@ -107,6 +114,7 @@ def test_csv_has_bom_and_chinese_headers() -> None:
                             "按列序推定"]
     assert rows[1][12] == TASKS[0].text  # a multi-line text with quotes survives the round trip
     assert rows[3][7:12] == ["", "", "", "", ""]
+    assert rows[1][10] == "2030年底前（按目标年份推定）" and rows[2][10] == "长期坚持"
     assert export(TASKS, "csv") == data
 
 
@@ -166,3 +174,60 @@ def test_empty_table() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError, match="unknown format 'pdf'"):
         export(TASKS, "pdf")
+
+
+def test_due_date_is_the_plans_own_else_the_latest_target_year_marked_as_derived() -> None:
+    assert [due_date(t) for t in TASKS] == ["2030年底前（按目标年份推定）", "长期坚持", ""]
+
+
+def test_xlsx_is_set_up_for_an_office_filter_wrap_print_titles_and_page() -> None:
+    workbook = load_workbook(io.BytesIO(to_xlsx(TASKS)))
+    for sheet, last in ((workbook["任务"], "M4"), (workbook["目标"], "L4")):
+        assert sheet.auto_filter.ref == f"A1:{last}"
+        assert sheet.freeze_panes == "A2"
+        assert sheet.print_title_rows == "$1:$1"
+        assert sheet.page_setup.orientation == "landscape" and int(sheet.page_setup.paperSize) == 9  # A4
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert (sheet.page_setup.fitToWidth, sheet.page_setup.fitToHeight) == (1, 0)
+        assert all(c.alignment.wrap_text for c in sheet[1])
+    tasks = workbook["任务"]
+    headers = [c.value for c in tasks[1]]
+    for key in ("任务", "配合/责任单位", "完成时限", "目标", "原文"):
+        column = headers.index(key) + 1
+        assert all(tasks.cell(row, column).alignment.wrap_text for row in range(2, 5)), key
+    assert tasks.cell(2, headers.index("完成时限") + 1).value == "2030年底前（按目标年份推定）"
+
+
+def _docx_rows(data: bytes) -> tuple[list[str], list[list[str]]]:
+    document = Document(io.BytesIO(data))
+    table = document.tables[0]
+    return [p.text for p in document.paragraphs if p.text], [[c.text for c in row.cells] for row in table.rows]
+
+
+def test_docx_is_a_responsibility_table_in_the_usual_layout() -> None:
+    paragraphs, rows = _docx_rows(to_docx(TASKS, "某某方案重点任务分工表"))
+    assert paragraphs[0] == "某某方案重点任务分工表"
+    assert rows[0] == list(DOCX_COLUMNS) == ["序号", "重点任务", "牵头单位", "配合单位", "完成时限"]
+    assert rows[1] == ["二、重点任务"] * 5  # a chapter row spans the table
+    assert rows[2:] == [
+        ["1", "推进绿色建筑", "市住房城乡建设局", "市财政局等", "2030年底前（按目标年份推定）"],
+        ["2", "整治易涝积水点", "市城市管理局", "市公安局", "长期坚持"],
+    ]  # 完善政策 names no unit: nothing to assign
+    document = Document(io.BytesIO(to_docx(TASKS)))
+    section = document.sections[0]
+    assert section.page_width > section.page_height  # landscape
+    assert "PAGE" in section.footer._element.xml  # page numbers
+    assert 'w:tblHeader' in document.tables[0].rows[0]._tr.xml  # header repeated on each page
+    assert export(TASKS, "docx", "分工表")[:2] == b"PK"
+
+
+def test_qingdao_docx_has_every_leaf_task_and_a_deadline_where_the_plan_gives_a_year() -> None:
+    tasks = read_policy(QINGDAO).tasks
+    _, rows = _docx_rows(export(tasks, "docx"))
+    numbered = [r for r in rows[1:] if r[0].isdigit()]
+    assigned = [t for t in tasks if t.agencies and not any(c.parent == t.id for c in tasks)]
+    assert [r[1] for r in numbered] == [t.title for t in assigned] and len(numbered) == 15
+    assert all(r[2] for r in numbered)  # every row names its lead
+    with_year = [r for r, t in zip(numbered, assigned) if any(x.year for x in t.targets)]
+    assert with_year and all(re.fullmatch(r"20\d\d年底前（按目标年份推定）", r[4]) for r in with_year)
+    assert numbered[0][1:] == ["构建绿色发展空间格局", "市自然资源和规划局", numbered[0][3], "2030年底前（按目标年份推定）"]

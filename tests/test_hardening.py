@@ -16,7 +16,6 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner, Result
 
-import assistant.engine
 from assistant.cli import app
 from assistant.engine import Engine
 from assistant.errors import DocumentError, EncodingError, NotAPolicy, QuestionError, UnsupportedFormat
@@ -52,7 +51,7 @@ def engine(workspace: Path) -> Engine:
 def cli(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
     """Invoke the CLI against the shared workspace (env variables), fake embedder behind every command."""
     monkeypatch.chdir(workspace)
-    monkeypatch.setattr(assistant.engine, "load_embedder", lambda name: FakeEmbedder())
+    monkeypatch.setenv("POLICY_ASSISTANT_EMBEDDING_MODEL", "fake")
     env = {"POLICY_ASSISTANT_CORPUS_DIR": str(workspace / "corpus"),
            "POLICY_ASSISTANT_INDEX_DIR": str(workspace / "index"), "POLICY_ASSISTANT_EMBEDDING_MODEL": "fake"}
 

@@ -86,3 +86,16 @@ def test_nothing_in_the_package_unpickles() -> None:
     source = "\n".join(p.read_text("utf-8") for p in package.rglob("*.py"))
     for forbidden in ("import pickle", "pickle.load", "allow_pickle=True", "torch.load", "joblib", "dill"):
         assert forbidden not in source, forbidden
+
+
+def test_an_unusable_index_says_its_reason_and_its_fix_as_attributes(tmp_path: Path, corpus_dir: Path) -> None:
+    with pytest.raises(IndexMissing) as missing:
+        load_index(tmp_path / "nowhere")
+    assert missing.value.reason == f"尚未建立索引（{tmp_path / 'nowhere'}）"
+    assert missing.value.fix == "请先运行：policy-assistant ingest"
+    assert str(missing.value) == f"{missing.value.reason}。{missing.value.fix}"
+    build_index(tmp_path / "index", [corpus_dir], FakeEmbedder())
+    with pytest.raises(IndexStale) as stale:
+        load_index(tmp_path / "index", "someone/else", 256)
+    assert stale.value.reason.startswith("索引已过期：") and "someone/else" in stale.value.reason
+    assert stale.value.fix == "请运行：policy-assistant ingest 重建"

@@ -18,7 +18,6 @@ import pytest
 from langchain_core.language_models.fake_chat_models import FakeListChatModel
 from typer.testing import CliRunner
 
-import assistant.engine
 import assistant.phrasing
 from assistant.cli import app
 from assistant.engine import Engine, safe_filename
@@ -210,7 +209,7 @@ def keyed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     for name in ("POLICY_ASSISTANT_CORPUS_DIR", "POLICY_ASSISTANT_INDEX_DIR", "POLICY_ASSISTANT_EMBEDDING_MODEL"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("OPENAI_API_KEY", CANARY)
-    monkeypatch.setattr(assistant.engine, "load_embedder", lambda name: FakeEmbedder())
+    monkeypatch.setenv("POLICY_ASSISTANT_EMBEDDING_MODEL", "fake")
     return tmp_path
 
 

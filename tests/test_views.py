@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, QINGDAO
+from docx import Document
 from openpyxl import load_workbook
 
 from assistant import views
@@ -162,7 +163,7 @@ def test_filter_tasks(tasks: list[Task]) -> None:
 
 def test_table_frame(tasks: list[Task]) -> None:
     frame = views.table_frame(tasks)
-    assert list(frame.columns) == ["编号", "任务", "牵头单位", "牵头单位依据", "配合/责任单位", "目标"]
+    assert list(frame.columns) == ["编号", "任务", "牵头单位", "牵头单位依据", "配合/责任单位", "目标", "完成时限"]
     assert len(frame) == 22
     row = frame.iloc[3].to_dict()
     assert row["编号"] == "二（一）"
@@ -170,7 +171,8 @@ def test_table_frame(tasks: list[Task]) -> None:
     assert row["牵头单位依据"] == "按列序推定"
     assert row["配合/责任单位"] == "市住房城乡建设局、市交通运输局、青岛地铁集团、各区市等"
     assert "到2030年，轨道交通运营总里程数突破500公里" in row["目标"]
-    assert list(views.table_frame(tasks[:1], with_policy=True).columns[:2]) == ["政策", "版本"]
+    assert row["完成时限"] == "2030年底前（按目标年份推定）"
+    assert list(views.table_frame(tasks[:1], with_policy=True).columns) == ["政策", "版本", *frame.columns[:-1]]
     assert views.table_frame([]).empty
     dated = tasks[3].model_copy(update={"deadline": "2025年底前"})
     assert views.table_frame([dated])["完成时限"].tolist() == ["2025年底前"]
@@ -178,9 +180,14 @@ def test_table_frame(tasks: list[Task]) -> None:
 
 def test_downloads_hold_the_rows(tasks: list[Task]) -> None:
     rows = views.filter_tasks(tasks, chapter="三")
-    csv_file, xlsx_file, json_file = views.downloads(rows)
-    assert [d.file_name for d in (csv_file, xlsx_file, json_file)] == ["责任分工表.csv", "责任分工表.xlsx", "责任分工表.json"]
-    assert [d.label for d in (csv_file, xlsx_file, json_file)] == ["下载 CSV", "下载 Excel", "下载 JSON"]
+    csv_file, xlsx_file, docx_file, json_file = views.downloads(rows)
+    assert [d.file_name for d in (csv_file, xlsx_file, docx_file, json_file)] == [
+        "责任分工表.csv", "责任分工表.xlsx", "责任分工表.docx", "责任分工表.json"]
+    assert [d.label for d in (csv_file, xlsx_file, docx_file, json_file)] == ["下载 CSV", "下载 Excel", "下载 Word 分工表",
+                                                                              "下载 JSON"]
+    word = Document(io.BytesIO(docx_file.data))
+    assert word.paragraphs[0].text == "责任分工表"
+    assert [r.cells[1].text for r in word.tables[0].rows[2:]] == [t.title for t in rows]
     table = list(csv.reader(io.StringIO(csv_file.data.decode("utf-8-sig"))))
     assert table[0][2] == "编号" and [r[2] for r in table[1:]] == ["三（六）", "三（七）", "三（八）", "三（九）"]
     sheet = load_workbook(io.BytesIO(xlsx_file.data))["任务"]
@@ -265,8 +272,31 @@ def test_charts_are_altair_specs(tasks: list[Task]) -> None:
 def test_status_views(fake_engine) -> None:  # noqa: ANN001
     status = fake_engine.status()
     assert views.status_label(status) == "最新"
-    assert views.policies_frame(status).to_dict("records") == [
-        {"政策": "qingdao_urban_rural_carbon_peak", "版本": "v1", "标题": "青岛市城乡建设领域碳达峰工作方案"}]
+    assert views.status_sentence(status) == "索引是最新的：文件库中的政策都已收录，可以直接提问。"
+    assert views.policies_frame(status).to_dict("records") == [{"政策文件": "青岛市城乡建设领域碳达峰工作方案", "版本": "第1版"}]
+
+
+@pytest.mark.parametrize(("moment", "with_time", "text"), [
+    ("2026-12-01", True, "2026年12月1日"),
+    ("2026-03-05T08:07:00", True, "2026年3月5日 08:07"),
+    ("2026-03-05T08:07:00", False, "2026年3月5日"),
+    ("", True, ""),
+    ("不是日期", True, "不是日期"),
+])
+def test_chinese_date(moment: str, with_time: bool, text: str) -> None:
+    assert views.chinese_date(moment, with_time) == text
+
+
+@pytest.mark.parametrize(("version", "label"), [("v1", "第1版"), ("V2", "第2版"), ("2025-06", "2025年6月版"),
+                                                ("2025-06-01", "2025年6月1日版"), ("20250601", "2025年6月1日版"),
+                                                ("2025修订版", "2025修订版")])
+def test_version_label(version: str, label: str) -> None:
+    assert views.version_label(version) == label
+
+
+def test_progress_text_says_what_is_being_done() -> None:
+    assert views.progress_text(96, 162, "生成向量") == "正在计算语义向量：已完成 96 / 162 段"
+    assert views.progress_text(0, 1, "解析文件") == "正在读取和解析政策文件……"
 
 
 def test_add_uploads_stores_good_files_and_explains_bad_ones(fake_engine) -> None:  # noqa: ANN001
@@ -300,8 +330,7 @@ def test_eval_report_with_changed_answers(tmp_path: Path) -> None:
     (tmp_path / "report.json").write_text(json.dumps({"comparison": {"changed": changed}}), "utf-8")
     view = views.eval_report(tmp_path)
     assert view.markdown == "### 问答回归评测报告\n\n#### 答错的问题（0）\n#不是标题\n"
-    assert view.changed.to_dict("records") == [{"编号": "q1", "问题": "谁牵头？", "原先正确": True, "现在正确": False,
-                                                "原答案": "甲", "新答案": "乙"}]
+    assert view.changed.to_dict("records") == [{"问题": "谁牵头？", "原先": "正确", "现在": "错误", "原答案": "甲", "新答案": "乙"}]
 
 
 def test_eval_report_unreadable_json(tmp_path: Path) -> None:
@@ -338,12 +367,11 @@ def test_versions_and_diff(fake_engine) -> None:  # noqa: ANN001
         views.diff_versions(fake_engine, module, "qingdao_urban_rural_carbon_peak", "v1", "v9")
 
 
-def test_make_engine_uses_the_named_embedder(monkeypatch: pytest.MonkeyPatch, settings, fake_embedder) -> None:  # noqa: ANN001
-    from assistant import embeddings
+def test_make_engine_uses_the_named_embedder(settings) -> None:  # noqa: ANN001
+    from assistant.embeddings import HashEmbedder
 
-    monkeypatch.setattr(embeddings, "load_embedder", lambda name: fake_embedder if name == "fake" else None)
-    engine = views.make_engine(settings.model_copy(update={"embedding_model": "fake"}))
-    assert engine.embedder is fake_embedder
+    engine = views.make_engine(settings.model_copy(update={"embedding_model": "fake-64"}))
+    assert isinstance(engine.embedder, HashEmbedder) and engine.embedder.dim == 64
 
 
 def test_make_engine_refuses_a_missing_corpus_folder(tmp_path: Path, settings) -> None:  # noqa: ANN001
