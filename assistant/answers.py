@@ -176,7 +176,11 @@ class Assistant:
     def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,
             version: str | None = None) -> Answer:
         """Answer one question; ``conversation`` (if given) supplies and records context for follow-ups."""
-        text = clean_question(question, self.max_question_chars)
+        return self.answer(clean_question(question, self.max_question_chars), conversation, policy, version)
+
+    def answer(self, text: str, conversation: Conversation | None = None, policy: str | None = None,
+               version: str | None = None) -> Answer:
+        """Answer a question already cleaned by :func:`~assistant.questions.clean_question`."""
         query = understand(text, self.catalog, self._plan_units, [policy] if policy else None)
         previous = conversation.last if conversation else None
         followup = previous is not None and self._is_followup(text, bool(query.units))

@@ -338,31 +338,22 @@ def ask(
             from .questions import clean_question
 
             clean_question(question, engine.settings.max_question_chars)
-        assistant = engine.assistant()
+        assistant = engine.assistant()  # built or rebuilt here, so that the reason is said before any answer
         if engine.rebuilt_because:
             typer.echo(f"{engine.rebuilt_because}。已自动重建索引。", err=True)
-        phrase_with = None
-        if llm or engine.settings.llm_enabled:
-            from .phrasing import chat_model, phrase
-
-            model_ = chat_model(engine.settings)
-            phrase_with = lambda a: phrase(a, model_)  # noqa: E731
+        phrasing = True if llm else None  # None: the llm_enabled setting decides, as in the app
         if batch is not None:
             for number, text, error in _read_batch(batch):
                 if error is None:
                     try:
-                        answer = assistant.ask(text, policy=policy, version=version)
-                        if phrase_with:
-                            answer = phrase_with(answer)
+                        answer = engine.ask(text, policy=policy, version=version, llm=phrasing)
                         typer.echo(_json_line({"line": number, **answer.model_dump()}))
                         continue
                     except QuestionError as exc:
                         error = str(exc)
                 typer.echo(_json_line({"line": number, "question": text, "error": error}))
             return
-        answer = assistant.ask(question, policy=policy, version=version)
-        if phrase_with:
-            answer = phrase_with(answer)
+        answer = engine.ask(question, policy=policy, version=version, llm=phrasing)
     typer.echo(json.dumps(answer.model_dump(), ensure_ascii=False, indent=1) if as_json
                else _render(answer, assistant.index.policies))
 
@@ -404,7 +395,7 @@ def eval_command(
 
     engine = _engine(config, index, model)
     with _user_errors():
-        report = run_eval(engine.assistant(), load_questions(questions))
+        report = run_eval(engine, load_questions(questions))
         try:
             stored = json.loads(baseline.read_text("utf-8")) if baseline.exists() else None
         except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -468,13 +459,15 @@ def diff(
 
 
 # ------------------------------------------------------------------ database and ledger
-db_app = typer.Typer(help="数据库：建立或升级台账等数据表。", no_args_is_help=True, add_completion=False)
+_GROUP = {"no_args_is_help": True, "add_completion": False, "cls": _Group, "options_metavar": "[选项]",
+          "subcommand_metavar": "命令 [参数]...", "rich_markup_mode": "rich"}
+db_app = typer.Typer(help="数据库：建立或升级台账等数据表。", **_GROUP)  # type: ignore[arg-type]
 ledger_app = typer.Typer(help="督办台账：由责任分工表建立台账，填报进展，三色预警，督办通报，修订后同步。",
-                         no_args_is_help=True, add_completion=False)
+                         **_GROUP)  # type: ignore[arg-type]
 app.add_typer(db_app, name="db")
 app.add_typer(ledger_app, name="ledger")
-DateOption = Annotated[str | None, typer.Option(help="Date, e.g. 2025-06-30 or 2025年6月30日")]
-ByOption = Annotated[str, typer.Option("--by", help="Who does this (name or office)")]
+DateOption = Annotated[str | None, typer.Option(metavar="日期", help="日期，例如 2025-06-30 或 2025年6月30日")]
+ByOption = Annotated[str, typer.Option("--by", metavar="姓名", help="操作人（姓名或处室）")]
 
 
 @contextmanager
@@ -501,9 +494,9 @@ def _date(text: str | None) -> Any:
         return parse_date(text)
 
 
-@db_app.command("migrate")
+@db_app.command("migrate", cls=_Command, options_metavar="[选项]")
 def db_migrate(config: ConfigOption = None) -> None:
-    """Create the tables, or bring them up to date with this version of the program (safe to repeat)."""
+    """建立数据表，或升级到当前程序版本的结构（可重复执行）。"""
     from .db import display_url, engine_for, migrate
 
     settings = _settings(config)
@@ -534,12 +527,12 @@ def _sync_after_ingest(settings: Settings) -> None:
                    f"变更 {r.changed}，关闭 {r.closed}，新增 {r.added}）")
 
 
-@ledger_app.command("create")
+@ledger_app.command("create", cls=_Command, options_metavar="[选项]")
 def ledger_create(
-    policy: Annotated[str, typer.Option("--policy", help="Policy id (see policy-assistant status)")],
+    policy: Annotated[str, typer.Option("--policy", metavar="政策", help="政策编号（见 policy-assistant status）")],
     by: ByOption = "系统", config: ConfigOption = None,
 ) -> None:
-    """Make the ledger of a policy: one entry per task and responsible unit (lead or co-unit), with due dates."""
+    """由一份政策的责任分工表建立督办台账：每项任务、每个责任单位（牵头或配合）一条，附完成时限。"""
     with _ledger(config) as ledger:
         report = ledger.create(policy, by=by)
     if report.existed:
@@ -551,20 +544,20 @@ def ledger_create(
         typer.echo(f"未写明责任单位、未列入台账的条目：{'、'.join(report.tasks_without_units)}")
 
 
-@ledger_app.command("update")
+@ledger_app.command("update", cls=_Command, options_metavar="[选项]")
 def ledger_update(
-    entry: Annotated[int, typer.Argument(help="Entry number (see ledger status)")],
-    note: Annotated[str, typer.Option("--note", help="What was done")],
-    by: Annotated[str, typer.Option("--by", help="Who reports")],
-    status: Annotated[str | None, typer.Option("--status", help="未启动, 推进中, 已完成, 已延期 or 已取消")] = None,
-    value: Annotated[float | None, typer.Option("--value", help="Figure reached against the task's target")] = None,
-    due: Annotated[str | None, typer.Option("--due", help="New due date (the note is the reason)")] = None,
-    expect_version: Annotated[int | None, typer.Option("--expect-version", help="Refuse if the entry is no longer at this version")] = None,
-    confirm: Annotated[bool, typer.Option("--confirm", help="Confirm a due date before the plan's date")] = False,
-    attach: Annotated[list[Path] | None, typer.Option("--attach", help="Attach a file (.pdf .docx .xlsx .jpg .png .txt)")] = None,
+    entry: Annotated[int, typer.Argument(metavar="条目", help="台账条目编号（见 ledger status）")],
+    note: Annotated[str, typer.Option("--note", metavar="文字", help="做了什么（进展说明）")],
+    by: Annotated[str, typer.Option("--by", metavar="姓名", help="填报人（姓名或处室）")],
+    status: Annotated[str | None, typer.Option("--status", metavar="状态", help="未启动、推进中、已完成、已延期或已取消")] = None,
+    value: Annotated[float | None, typer.Option("--value", metavar="数值", help="对照任务目标已完成的数值")] = None,
+    due: Annotated[str | None, typer.Option("--due", metavar="日期", help="新的完成时限（进展说明即为理由）")] = None,
+    expect_version: Annotated[int | None, typer.Option("--expect-version", metavar="版本号", help="条目已不是这个版本时拒绝修改（防止覆盖他人的修改）")] = None,
+    confirm: Annotated[bool, typer.Option("--confirm", metavar=FLAG, help="确认早于方案印发日期的完成时限")] = False,
+    attach: Annotated[list[Path] | None, typer.Option("--attach", metavar="文件", help="附件（.pdf .docx .xlsx .jpg .png .txt）")] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Report progress on an entry: a dated note, and a new status, figure or due date; every change is logged."""
+    """填报一条台账的进展：进展说明，以及新的状态、完成数值或完成时限；每次修改都留痕。"""
     due_date = _date(due)
     files = []
     with _ledger(config) as ledger:
@@ -589,15 +582,15 @@ def _status_line(e: Any) -> str:
     return f"#{e.id} {flag}{e.status} {e.unit}（{e.role}）{e.task_id}{e.title}  时限 {due}{progress}  v{e.version}"
 
 
-@ledger_app.command("status")
+@ledger_app.command("status", cls=_Command, options_metavar="[选项]")
 def ledger_status(
-    policy: Annotated[str | None, typer.Option("--policy", help="Only this policy")] = None,
-    unit: Annotated[str | None, typer.Option("--unit", help="Only this unit")] = None,
-    on: Annotated[str | None, typer.Option("--on", help="Flags as on this date (default today)")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the entries as JSON")] = False,
+    policy: Annotated[str | None, typer.Option("--policy", metavar="政策", help="只看这份政策")] = None,
+    unit: Annotated[str | None, typer.Option("--unit", metavar="单位", help="只看这个单位")] = None,
+    on: Annotated[str | None, typer.Option("--on", metavar="日期", help="按这一天计算三色预警（默认今天）")] = None,
+    as_json: Annotated[bool, typer.Option("--json", metavar=FLAG, help="以 JSON 格式输出条目")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """The ledger with 三色 flags (red overdue, yellow behind, blue due soon), by unit."""
+    """查看台账和三色预警（红：逾期，黄：进度滞后，蓝：临近到期），按单位列出。"""
     from .ledger.service import summary
 
     day = _date(on)
@@ -617,24 +610,24 @@ def ledger_status(
         typer.echo(f"{row['分组']}：共 {row['合计']} 条（{counts}）")
 
 
-@ledger_app.command("report")
+@ledger_app.command("report", cls=_Command, options_metavar="[选项]")
 def ledger_report(
-    fmt: Annotated[str, typer.Option("--format", "-f", help="docx or xlsx")],
-    output: Annotated[Path, typer.Option("--output", "-o", help="Output file")],
-    date_from: Annotated[str | None, typer.Option("--from", help="Start of the period")] = None,
-    date_to: Annotated[str | None, typer.Option("--to", help="End of the period (default today)")] = None,
+    fmt: Annotated[str, typer.Option("--format", "-f", metavar="格式", help="docx 或 xlsx")],
+    output: Annotated[Path, typer.Option("--output", "-o", metavar="文件", help="输出文件")],
+    date_from: Annotated[str | None, typer.Option("--from", metavar="日期", help="统计期起始日期")] = None,
+    date_to: Annotated[str | None, typer.Option("--to", metavar="日期", help="统计期截止日期（默认今天）")] = None,
     by: ByOption = "系统", config: ConfigOption = None,
 ) -> None:
-    """Write the 督办通报 (.docx or .xlsx): per unit, what is done, in progress and late (and why), with the plan's wording."""
+    """生成督办通报（.docx 或 .xlsx）：按单位列出已完成、推进中和逾期（及原因）的任务，附方案原文。"""
     start, end = _date(date_from), _date(date_to)
     with _ledger(config) as ledger:
         ledger.report(fmt, start, end, by=by, output=output)
     typer.echo(f"已写入 {output}", err=True)
 
 
-@ledger_app.command("sync")
+@ledger_app.command("sync", cls=_Command, options_metavar="[选项]")
 def ledger_sync(by: ByOption = "系统", config: ConfigOption = None) -> None:
-    """Carry the ledger over to the latest version of each plan (renumbered, changed, removed and new tasks)."""
+    """方案修订后同步台账：重新编号、内容变化、删除和新增的任务都随之更新，已填报的内容不丢失。"""
     with _ledger(config) as ledger:
         reports = ledger.sync(by=by)
     if not reports:
@@ -646,13 +639,13 @@ def ledger_sync(by: ByOption = "系统", config: ConfigOption = None) -> None:
             typer.echo(f"  {line}")
 
 
-@ledger_app.command("show")
+@ledger_app.command("show", cls=_Command, options_metavar="[选项]")
 def ledger_show(
-    entry: Annotated[int, typer.Argument(help="Entry number")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print as JSON")] = False,
+    entry: Annotated[int, typer.Argument(metavar="条目", help="台账条目编号")],
+    as_json: Annotated[bool, typer.Option("--json", metavar=FLAG, help="以 JSON 格式输出")] = False,
     config: ConfigOption = None,
 ) -> None:
-    """One entry with its progress reports and its audit log (who, when, old → new)."""
+    """查看一条台账：进展记录和修改留痕（谁、何时、原值 → 新值）。"""
     with _ledger(config) as ledger:
         view = ledger.entry(entry)
         reports = ledger.reports(entry)

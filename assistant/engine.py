@@ -55,6 +55,7 @@ class Engine:
         self._milvus: MilvusStore | None = None
         self._seen: tuple[object, ...] | None = None
         self._lock = threading.RLock()
+        self._chat: Any = None
         self.rebuilt_because: str | None = None  # the reason the last index() call rebuilt the index, if it did
 
     @property
@@ -159,9 +160,25 @@ class Engine:
         return self.assistant(progress=progress).index
 
     def ask(self, question: object, conversation: Conversation | None = None, policy: str | None = None,
-            version: str | None = None) -> Answer:
-        clean_question(question, self.settings.max_question_chars)  # refused before any index is loaded or built
-        return self.assistant().ask(question, conversation, policy, version)
+            version: str | None = None, llm: bool | None = None) -> Answer:
+        """The one path from a question to an answer, for the CLI, the app and the eval runner: the question is
+        cleaned once (and refused before any index is loaded or built), the index checked once, and the answer
+        rephrased by the configured LLM when ``llm`` (default: the ``llm_enabled`` setting) asks for it."""
+        text = clean_question(question, self.settings.max_question_chars)
+        answer = self.assistant().answer(text, conversation, policy, version)
+        if llm or (llm is None and self.settings.llm_enabled):
+            from .phrasing import phrase
+
+            answer = phrase(answer, self._chat_model())
+        return answer
+
+    def _chat_model(self) -> Any:
+        with self._lock:
+            if self._chat is None:
+                from .phrasing import chat_model
+
+                self._chat = chat_model(self.settings)
+            return self._chat
 
     def corpus(self) -> Corpus:
         return read_corpus(self.roots(), self.settings.max_upload_mb * 1024 * 1024)

@@ -11,9 +11,12 @@ import json
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .answers import Assistant, Conversation
+
+if TYPE_CHECKING:
+    from .engine import Engine
 from .errors import PolicyAssistantError
 from .schema import Answer
 
@@ -95,7 +98,7 @@ class EvalReport:
     records: list[dict[str, Any]]
 
 
-def run_eval(assistant: Assistant, questions: list[dict[str, Any]]) -> EvalReport:
+def run_eval(assistant: Assistant | Engine, questions: list[dict[str, Any]]) -> EvalReport:
     """Ask every question (follow-ups in the conversation of the line before) and score the answers."""
     records = []
     conversation = Conversation()
