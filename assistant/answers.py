@@ -106,10 +106,7 @@ def _overlap(question: str, text: str) -> float:
 _UNIT_MENTION = re.compile(r"[\u4e00-\u9fff]{0,8}?(?:局|委|办|厅|中心|集团|公司|部门|单位)")
 _SUBJECT_NOISE = re.compile(r"哪些|什么|哪几|多少|方案|工作|任务|负责|牵头|配合|要做|要干|要管|都要|都|要|管|干|做|事情|事|活|啥|"
                             r"在|里|这个|这|那|的|了|呢|吗|和|或|[^\u4e00-\u9fff]")
-_OTHER_PLAN_MARGIN = 0.05
-_SUBJECT_CHARS = 3  # how many of a question's rarest characters make its subject
-# characters of asking and of measuring, not of a subject
-_PLAIN_CHARS = set("的了是在要到达多少几个年月日率数量比例值均总提高降低下降增加控制达成内以上下里能会得把被就都也还再又么呢吗啊")  # another plan's best item this close to the best plan's answers too
+_OTHER_PLAN_MARGIN = 0.05  # another plan's best item this close to the best plan's answers too
 
 
 def _task_fields(task: Task) -> dict[str, Any]:
@@ -436,8 +433,6 @@ class Assistant:
                     pinned = pinned_item is not None and hit.item_id == pinned_item
                     if not (lexical >= self.min_target_relevance or dense >= self.strong_dense or stated or pinned):
                         continue
-                    if not (stated or pinned or self._about_its_subject(topic, terms, task, hit)):
-                        continue
                     score = lexical + 2 * max(0.0, dense - 0.85) - 0.15 * rank + (0.5 if stated else 0.0)
                     if len(target.metric) >= 4 and target.metric in question:
                         score += 0.3  # the question names the indicator as the plan does
@@ -497,17 +492,6 @@ class Assistant:
         idf, idf_max = self._idf.get((hit.policy, hit.version), ({}, 1.0))
         total = sum(idf.get(c, idf_max) for c in chars)
         return sum(idf.get(c, 0.0) for c in chars if c in text) / total if total else 0.0
-
-    def _about_its_subject(self, topic: str, terms: str, task: Task, hit: Hit) -> bool:
-        """Whether a task speaks of what the question is about: of the question's characters that the plan uses,
-        the rarest (the subject: 臭氧 of 臭氧浓度, 护士 of 注册护士数) must mostly be in the task's text, or
-        in the policy terms of the question's colloquial words. A similar subject elsewhere (PM2.5浓度,
-        执业医师数) is not an answer."""
-        idf, _ = self._idf.get((hit.policy, hit.version), ({}, 1.0))
-        chars = {c for c in re.sub(r"[^\u4e00-\u9fff]", "", topic) if c in idf and c not in _PLAIN_CHARS}
-        key = sorted(chars, key=lambda c: (-idf[c], c))[:_SUBJECT_CHARS]
-        text = task.text + terms
-        return sum(c in text for c in key) >= min(2, len(key))
 
     def _target_relevance(self, topic: str, target: Target, hit: Hit) -> tuple[float, float]:
         """(lexical match of the target's metric and sentence to the topic, dense similarity of its sentence)."""

@@ -95,7 +95,7 @@ def test_a_follow_up_uses_the_same_conversation(app_env: Path) -> None:
     assert_clean(at)
     assert len(at.chat_message) == 4
     assert "500公里" in at.success[1].value
-    assert at.success[1].value.startswith("2030年 轨道交通运营总里程数 \\> 500公里")
+    assert at.success[1].value.startswith("到2030年，轨道交通运营总里程数突破500公里")
     assert len(at.session_state["conversation"].turns) == 2
 
 
