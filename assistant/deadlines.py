@@ -85,10 +85,11 @@ def is_ongoing(text: str | None) -> bool:
     return bool(text) and read_deadline(text) is None and any(word in (text or "") for word in ONGOING)
 
 
-def target_due(targets: Iterable[Target]) -> date | None:
-    """The end of the earliest year a target of the task falls due (到2025年 / 2030年前), if any names a year."""
-    years = [t.year for t in targets if t.year is not None and t.deadline_kind in ("by", "before", None)]
-    return date(min(years), 12, 31) if years else None
+def target_due(targets: Iterable[Target], last: bool = False) -> date | None:
+    """The end of the earliest (``last``: the latest) year a target of the task falls due (到2025年 / 2030年前),
+    if any names a year."""
+    years = [t.year for t in targets if t.year is not None and t.deadline_kind in ("by", "before", "during", None)]
+    return date(max(years) if last else min(years), 12, 31) if years else None
 
 
 def due_date(task: Task) -> Due:

@@ -17,6 +17,7 @@ import json
 from typing import Any
 
 from .agencies import CO, LEAD
+from .deadlines import target_due
 from .schema import Target, Task
 
 TASK_COLUMNS: dict[str, str] = {
@@ -57,8 +58,8 @@ def due_date(task: Task) -> str:
     "2030年底前（按目标年份推定）", else ""."""
     if task.deadline:
         return task.deadline
-    years = [x.year for x in task.targets if x.year is not None]
-    return f"{max(years)}年底前{DERIVED_DEADLINE}" if years else ""
+    derived = target_due(task.targets, last=True)  # the whole task is done when its last target is reached
+    return f"{derived.year}年底前{DERIVED_DEADLINE}" if derived else ""
 
 
 def leaf_tasks(tasks: list[Task]) -> list[Task]:
