@@ -18,6 +18,7 @@ from .embeddings import Embedder
 from .duties import duties_of
 from .exports import describe_target
 from .hits import policy_terms, strip_question_words
+from .policies import oldest_first
 from .questions import YEAR as _YEAR
 from .questions import Catalog, clean_question, understand
 from .questions import topic as topic_of
@@ -278,8 +279,6 @@ class Assistant:
         return scope
 
     def _version_in(self, question: str, policy: str, versions: list[str], old_version: bool) -> str | None:
-        from .policies import version_key
-
         for v in sorted(versions, key=len, reverse=True):
             if v and v.lower() in question.lower() and not re.fullmatch(r"v?\d", v.lower()):
                 return v
@@ -289,8 +288,7 @@ class Assistant:
             if label in versions:
                 return label
         if old_version:
-            infos = sorted((p for p in self.index.policies if p.policy == policy),
-                           key=lambda p: version_key(p.version, p.date))
+            infos = oldest_first(p for p in self.index.policies if p.policy == policy)
             if len(infos) >= 2:
                 return infos[-2].version
         return None

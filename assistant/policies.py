@@ -183,7 +183,7 @@ def group_copies(policies: list[Policy]) -> list[Policy]:
         if len(ids) == 1 and len(set(labels)) == len(labels):
             out.extend(group)
             continue
-        ordered = sorted(group, key=lambda p: version_key(p.version, p.date))
+        ordered = oldest_first(group)
         if len(set(labels)) == len(labels):
             out.extend(_renamed(p, ids[0], p.version) for p in ordered)
         else:
