@@ -359,3 +359,38 @@ def test_an_unexpected_failure_is_logged_not_shown(app_env: Path, monkeypatch: p
     assert "secret internals" not in error.value and "Traceback" not in error.value
     assert "secret internals" in caplog.text
     assert at.sidebar.radio(key="page").value == "责任分工表"
+
+
+def test_the_app_and_the_cli_give_the_same_answer(app_env: Path) -> None:
+    """One path from question to answer: the app's Answer is the CLI's, field for field."""
+    from typer.testing import CliRunner
+
+    from assistant.cli import app as cli
+
+    question = "到2025年，轨道交通运营总里程数要达到多少？"
+    at = ask(start(), question)
+    assert_clean(at)
+    shown = at.session_state["history"][-1].answer
+    result = CliRunner().invoke(cli, ["ask", question, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == shown.model_dump(mode="json")
+    assert shown.targets[0].value == 351.6 and shown.answer.startswith("到2025年，轨道交通运营总里程数达到351.6公里")
+
+
+def test_llm_phrasing_reaches_the_app_as_it_does_the_cli(app_env: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """With llm_enabled the app phrases through the same Engine.ask; the facts stay the table's."""
+    from langchain_core.language_models.fake_chat_models import FakeListChatModel
+    from typer.testing import CliRunner
+
+    import assistant.phrasing
+    from assistant.cli import app as cli
+
+    said = "按方案，到2025年轨道交通运营总里程数要达到351.6公里。"
+    monkeypatch.setattr(assistant.phrasing, "chat_model", lambda settings: FakeListChatModel(responses=[said] * 4))
+    monkeypatch.setenv("POLICY_ASSISTANT_LLM_ENABLED", "true")
+    question = "到2025年，轨道交通运营总里程数要达到多少？"
+    shown = ask(start(), question).session_state["history"][-1].answer
+    assert shown.answer == said and [t.value for t in shown.targets] == [351.6] and not shown.warnings
+    result = CliRunner().invoke(cli, ["ask", question, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["answer"] == said
