@@ -301,9 +301,10 @@ class MilvusStore:
             rows = self._get([(g, i) for g in gens for i in range(counts.get(g, 0))])
         else:
             rows = self._candidates(vector, lexical_query, scope_expr)
-        return self._pool(rows, vector, lexical_query, k)
+        return self._pool(rows, vector, lexical_query, k, gens)
 
-    def _pool(self, rows: list[dict[str, Any]], vector: np.ndarray, lexical_query: str, k: int) -> list[Hit]:
+    def _pool(self, rows: list[dict[str, Any]], vector: np.ndarray, lexical_query: str, k: int,
+              gens: list[int]) -> list[Hit]:
         """The local index's scoring of the fetched chunks (cosine, BM25, max-pooled to items, mixed)."""
         if not rows:
             return []
@@ -312,7 +313,7 @@ class MilvusStore:
         chunks = [Chunk.model_validate_json(r["chunk"]) for r in rows]
         matrix = np.asarray([r["dense"] for r in rows], dtype=np.float32)
         dense = matrix @ np.asarray(vector, dtype=np.float32)
-        lexical = self._bm25([r["tokens"].split("\t") if r["tokens"] else [] for r in rows], lexical_query)
+        lexical = self._bm25([r["tokens"].split("\t") if r["tokens"] else [] for r in rows], lexical_query, gens)
         keys = [(c.policy, c.version, c.item_id) for c in chunks]
         groups = list(dict.fromkeys(keys))
         position = {key: i for i, key in enumerate(groups)}
@@ -350,10 +351,10 @@ class MilvusStore:
             return []
         return self._get(self.sql.item_chunks(items))
 
-    def _bm25(self, docs: list[list[str]], query: str) -> np.ndarray:
-        """BM25 of each document, with the statistics of every visible chunk: what bm25s gives the local index."""
+    def _bm25(self, docs: list[list[str]], query: str, gens: list[int]) -> np.ndarray:
+        """BM25 of each document, with the statistics of the searched plan versions: what bm25s gives the local index."""
         tokens = self.tokenizer().tokens(query)
-        n, total, df = self.sql.corpus_stats(tokens)
+        n, total, df = self.sql.corpus_stats(tokens, gens)
         scores = np.zeros(len(docs), dtype=np.float32)
         if not n:
             return scores

@@ -258,20 +258,21 @@ class SqlTables:
             words.update(json.loads(row[0] or "[]"))
         return sorted(words)
 
-    def corpus_stats(self, tokens: Iterable[str]) -> tuple[int, int, dict[str, int]]:
-        """(chunks, total token count, token → chunks holding it) over every visible plan version."""
+    def corpus_stats(self, tokens: Iterable[str], gens: list[int] | None = None) -> tuple[int, int, dict[str, int]]:
+        """(chunks, total token count, token → chunks holding it) over the plan versions ``gens`` (default: every
+        visible one): word rarity counted within the searched plans, as the local index counts it."""
         sa, g, v, terms = self._sa, self.t["generations"], self.t["visible"], self.t["terms"]
         tokens = sorted(set(tokens))
 
         def read(conn: Any) -> tuple[int, int, dict[str, int]]:
-            n, total = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(g.c.n_chunks), 0),
-                                              sa.func.coalesce(sa.func.sum(g.c.total_len), 0))
-                                    .join(v, v.c.gen == g.c.gen)).one()
+            sizes = sa.select(sa.func.coalesce(sa.func.sum(g.c.n_chunks), 0), sa.func.coalesce(sa.func.sum(g.c.total_len), 0))
+            sizes = sizes.where(g.c.gen.in_(gens)) if gens is not None else sizes.join(v, v.c.gen == g.c.gen)
+            n, total = conn.execute(sizes).one()
             df: dict[str, int] = {}
             if tokens:
-                query = (sa.select(terms.c.token, sa.func.sum(terms.c.df)).join(v, v.c.gen == terms.c.gen)
-                         .where(terms.c.token.in_(tokens)).group_by(terms.c.token))
-                df = {str(tok): int(count) for tok, count in conn.execute(query).all()}
+                query = sa.select(terms.c.token, sa.func.sum(terms.c.df)).where(terms.c.token.in_(tokens))
+                query = query.where(terms.c.gen.in_(gens)) if gens is not None else query.join(v, v.c.gen == terms.c.gen)
+                df = {str(tok): int(count) for tok, count in conn.execute(query.group_by(terms.c.token)).all()}
             return int(n), int(total), df
 
         return self._run(read)  # type: ignore[no-any-return]
