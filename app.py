@@ -80,7 +80,7 @@ def show_answer(turn: views.ChatTurn, index: Store) -> None:
         st.warning(views.answer_markdown(answer), icon=":material/search_off:")
     else:
         st.success(views.answer_markdown(answer), icon=":material/check_circle:")
-    units = views.units_markdown(answer, views.lead_inferred(index, answer))
+    units = views.units_markdown(answer)
     if units:
         st.markdown(units)
     targets = views.target_lines(answer)

@@ -92,17 +92,10 @@ def answer_markdown(answer: Answer) -> str:
     return md_escape(answer.answer)
 
 
-def lead_inferred(index: Store, answer: Answer) -> bool:
-    """Whether the answer's lead comes from list order (the cited row never says 牵头)."""
-    for c in answer.citations[:1]:
-        task = index.task(c.policy, c.version, c.item_id)
-        return bool(task and task.lead_agency == answer.lead_agency and task.lead_inferred)
-    return False
-
-
-def units_markdown(answer: Answer, inferred: bool = False) -> str | None:
-    """责任单位 with the lead in bold and marked （牵头）, or （列第一，推定牵头） when ``inferred``;
-    None when the answer names no unit."""
+def units_markdown(answer: Answer) -> str | None:
+    """责任单位 with the lead in bold and marked （牵头）, or （列第一，推定牵头） when the answer says the lead was
+    inferred from list order; None when the answer names no unit."""
+    inferred = answer.lead_inferred
     if not answer.agencies or answer.intent == "agency_tasks":  # there the unit is what was asked about
         return None
     names = []

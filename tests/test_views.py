@@ -80,12 +80,11 @@ def test_answer_parts() -> None:
 
 def test_an_inferred_lead_is_marked_as_such(fake_engine) -> None:  # noqa: ANN001
     inferred = fake_engine.ask("构建绿色发展空间格局由哪个部门牵头？")
-    assert views.lead_inferred(fake_engine.index(), inferred)
-    assert str(views.units_markdown(inferred, True)).startswith("责任单位：**市自然资源和规划局**（列第一，推定牵头）、")
+    assert inferred.lead_inferred  # the Answer carries it: no view goes back to the index for it
+    assert str(views.units_markdown(inferred)).startswith("责任单位：**市自然资源和规划局**（列第一，推定牵头）、")
     stated = fake_engine.ask("加强组织领导和任务落实由哪个部门牵头？")
-    assert stated.lead_agency == "市住房城乡建设局"
-    assert not views.lead_inferred(fake_engine.index(), stated)
-    assert not views.lead_inferred(fake_engine.index(), _answer(citations=[]))
+    assert stated.lead_agency == "市住房城乡建设局" and not stated.lead_inferred
+    assert str(views.units_markdown(stated)).startswith("责任单位：**市住房城乡建设局**（牵头）")
 
 
 def test_answer_without_units_and_a_later_version_label() -> None:
