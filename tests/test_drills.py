@@ -87,11 +87,13 @@ def live_build(index_dir: Path) -> Path:
 
 
 def distinct_copies(folder: Path, n: int) -> None:
-    """``n`` copies of the plan under their own names: each is parsed, its sentences are embedded once."""
+    """``n`` plans under their own names and titles (the same text would be one policy): each is parsed, and the
+    sentences they share are embedded once."""
     folder.mkdir()
     text = QINGDAO.read_text("utf-8")
     for i in range(n):
-        (folder / f"plan_{i:02d}.txt").write_text(text, "utf-8")
+        titled = f"青岛市城乡建设领域碳达峰工作方案（第{i + 1}稿）\n" + text
+        (folder / f"plan_{i:02d}.txt").write_text(titled, "utf-8")
 
 
 # ------------------------------------------------------------------ kill -9 during ingest
