@@ -226,7 +226,7 @@ class Assistant:
         """A question that names no plan, answered by more than one: the best plan's answer first, then what each
         other plan that answers it as well says, grouped by plan with its own citations."""
         best = max((h.score for h in hits if h.policy == answer.policy), default=0.0)
-        others = []
+        others: list[Answer] = []
         for policy in dict.fromkeys(h.policy for h in hits):
             own = [h for h in hits if h.policy == policy]
             if policy == answer.policy or own[0].score < best - _OTHER_PLAN_MARGIN or len(others) >= 2:

@@ -15,13 +15,13 @@ PolicyAssistantError
 │   ├── IndexLocked          another ingest is running
 │   ├── StoreUnavailable     Milvus or the database cannot be reached (down, wrong URI)
 │   ├── StoreMismatch        a Milvus collection built with another model or dimension
-│   └── SchemaOutdated       a store database older than the code
+│   └── SchemaOutdated       (also a DatabaseError, below)
 ├── QuestionError            a question that cannot be asked (empty, too long, not text)
 ├── ConfigError              a setting that cannot work (unknown model path, bad value)
 ├── DependencyMissing        an optional package is not installed
 ├── DatabaseError            the database behind the ledger cannot be used
 │   ├── DatabaseUnreachable  no connection (server down, wrong address, unwritable file)
-│   └── SchemaOutdated       the tables are older than the code (fix: policy-assistant db migrate)
+│   └── SchemaOutdated       the tables of the ledger or the store are older than the code (fix: db migrate)
 └── LedgerError              a ledger request that cannot be carried out; nothing was written
     ├── EntryNotFound        no entry (or no policy) with that id
     ├── BadValue             a status outside the list, an unreadable date or number
@@ -95,10 +95,6 @@ class StoreMismatch(IndexUnusable):
     pass
 
 
-class SchemaOutdated(IndexUnusable):
-    pass
-
-
 class QuestionError(PolicyAssistantError):
     pass
 
@@ -119,8 +115,8 @@ class DatabaseUnreachable(DatabaseError):
     pass
 
 
-class SchemaOutdated(DatabaseError):
-    pass
+class SchemaOutdated(DatabaseError, IndexUnusable):
+    """The database's tables are older (or newer) than the program: the ledger's and the Milvus store's alike."""
 
 
 class LedgerError(PolicyAssistantError):

@@ -293,7 +293,6 @@ def indicator_targets(text: str) -> tuple[list[Target], str]:
             if not (m and name):
                 continue
             comparator = _CELL_COMPARATOR.get(m.group(1) or m.group(4) or "", "=")
-            unit = unit_cell or m.group(3) or None
             targets.append(Target(metric=name, year=year, deadline_kind="by", comparator=comparator,
-                                  value=float(m.group(2)), unit=unit, quote=line))
+                                  value=float(m.group(2)), unit=unit_cell or m.group(3) or None, quote=line))
     return targets, "\n".join(keep)
