@@ -108,7 +108,9 @@ def _cli(args: list[str], env: dict[str, str], **kwargs: object) -> subprocess.P
 
 def _env(tmp_path: Path, **values: str) -> dict[str, str]:
     env = {**os.environ, "PYTHONPATH": str(ROOT), "POLICY_ASSISTANT_STORE": "milvus",
-           "POLICY_ASSISTANT_INDEX_DIR": str(tmp_path / "index"), "POLICY_ASSISTANT_CORPUS_DIR": str(tmp_path / "corpus")}
+           "POLICY_ASSISTANT_INDEX_DIR": str(tmp_path / "index"), "POLICY_ASSISTANT_CORPUS_DIR": str(tmp_path / "corpus"),
+           # the store's tables in a database of this test's own (the default is a file in the working folder)
+           "POLICY_ASSISTANT_DATABASE_URL": f"sqlite:///{tmp_path / 'store.sqlite'}"}
     env.update({f"POLICY_ASSISTANT_{k.upper()}": v for k, v in values.items()})
     return env
 
