@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from dataclasses import dataclass, field
-from difflib import SequenceMatcher
 from typing import Any
 
 from .embeddings import Embedder
@@ -20,7 +18,7 @@ from .exports import describe_target
 from .hits import policy_terms, strip_question_words
 from .policies import oldest_first
 from .questions import YEAR as _YEAR
-from .questions import Catalog, clean_question, understand
+from .questions import UNIT_MENTION, Catalog, clean_question, understand
 from .questions import topic as topic_of
 from .schema import Answer, Citation, Hit, Intent, Query, Target, Task
 from .store import Store
@@ -46,7 +44,6 @@ _UNIT_CUES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
 
 
 _DATED = re.compile(r"(?:每年|每季度|每月|\d{4}年)\d{0,2}月?(?:底|末|中旬|上旬|下旬)?(?:前|以前)|\d{4}年(?:底|末)?前")
-_UNIT_WORDS = re.compile(r"\d+(?:\.\d+)?|公里|平方米|平方|万|亿|吨|个|%|百分点|多少|几")
 
 
 _ASKED_UNIT = re.compile(r"(?:多少|几)([\u4e00-\u9fff%/]{1,6})")
@@ -104,7 +101,6 @@ def _overlap(question: str, text: str) -> float:
     return len(q & _bigrams(text)) / len(q) if q else 0.0
 
 
-_UNIT_MENTION = re.compile(r"[\u4e00-\u9fff]{0,8}?(?:局|委|办|厅|中心|集团|公司|部门|单位)")
 _SUBJECT_NOISE = re.compile(r"哪些|什么|哪几|多少|方案|工作|任务|负责|牵头|配合|要做|要干|要管|都要|都|要|管|干|做|事情|事|活|啥|"
                             r"在|里|这个|这|那|的|了|呢|吗|和|或|[^\u4e00-\u9fff]")
 _OTHER_PLAN_MARGIN = 0.05  # another plan's best item this close to the best plan's answers too
@@ -256,7 +252,7 @@ class Assistant:
         owners = {u: {p for p, names in self._plan_units.items() if u in names} for u in units}
         if len(units) < 2 or len(set().union(*owners.values())) < 2:
             return units
-        subject = _SUBJECT_NOISE.sub("", _UNIT_MENTION.sub("", question))
+        subject = _SUBJECT_NOISE.sub("", UNIT_MENTION.sub("", question))
         if len(re.findall(r"[\u4e00-\u9fff]", subject)) < 3:
             return units  # 住建局都要管哪些事？ names nothing else: every unit it may mean
         hits = self.retriever.search(subject, k=1, scope=scope)

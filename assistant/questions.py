@@ -35,13 +35,12 @@ _TARGET = re.compile(
 )
 YEAR = re.compile(r"(?<!比)(?<!\d)(20\d{2}|19\d{2})(?!\d)\s*年?")
 _PLAN_PERIOD = {"十四五": 2025, "十五五": 2030, "十六五": 2035}
-_FOLLOWUP_LEAD = re.compile(r"^(?:那|那么|那个|这个|这项|这些|该项|它|其|此|上述|还有|另外|再问)")
 _OLD_VERSION = re.compile(r"旧版|原版|老版|修订前|上一版|之前的版本|原来的版本|原方案|修改前")
 _LEVEL_WORDS = {"省": re.compile(r"省里|省级|全省|省方案|省的方案|省政府"), "市": re.compile(r"市里|市级|全市方案|市的方案"),
                 "县": re.compile(r"县里|县级|全县|县的方案")}
 # the words of a unit name that say what kind of body it is, not which one
 _GENERIC = re.compile(r"(?:管理局|委员会|办公室|领导小组|服务中心|中心|集团|有限公司|公司|部门|单位|局|委|办|厅|署|院)$")
-_UNIT_MENTION = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:局|委|办|厅|中心|集团|公司|部门|管委会|署|院)")
+UNIT_MENTION = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:局|委|办|厅|中心|集团|公司|部门|管委会|署|院)")
 _UNIT_WORDS = re.compile(r"\d+(?:\.\d+)?|公里|平方米|平方|万|亿|吨|个|%|百分点|多少|几")
 
 
@@ -119,7 +118,7 @@ class Catalog:
         if exact:
             return exact
         found: list[tuple[float, str]] = []
-        for m in _UNIT_MENTION.finditer(question):
+        for m in UNIT_MENTION.finditer(question):
             for start in range(m.start(), m.end() - 1):
                 mention = question[start:m.end()]
                 core = canonical(_core(mention))
