@@ -105,15 +105,16 @@ class Catalog:
     units: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
-        self.units = sorted(set(self.units), key=len, reverse=True)
+        self.units = sorted(set(self.units), key=lambda u: (-len(u), u))
         self._cores = {u: canonical(_core(u)) for u in self.units}
 
     def units_in(self, question: str, among: set[str] | None = None) -> list[str]:
         """The units a question names: a full name, or a short one matched by its distinguishing characters;
         ``among`` limits the match to the units of the plans the question is about."""
         units = [u for u in self.units if among is None or u in among]
-        exact = [u for u in units if u in question or (len(_core(u)) >= 3 and _core(u) in question
-                                                       and _GENERIC.search(u))]
+        # a name written out in full (市交通运输局) is that unit; a distinctive core alone (交通运输局) may be several
+        exact = [u for u in units if u in question] or \
+            [u for u in units if len(_core(u)) >= 3 and _core(u) in question and _GENERIC.search(u)]
         exact = [u for u in exact if not any(u != o and u in o for o in exact)]
         if exact:
             return exact
