@@ -8,6 +8,7 @@ not answer it. The primary metric is overall answer accuracy.
 from __future__ import annotations
 
 import json
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +24,8 @@ from .schema import Answer
 PRIMARY = "accuracy"
 
 
-_GOLD = {"agencies": "agencies", "target": "target", "deadline": "target", "agency_tasks": "items"}
+_GOLD = {"agencies": ("agencies",), "target": ("target",), "deadline": ("target", "deadline"),
+         "agency_tasks": ("items",)}  # a deadline's gold: the target it dates, or the date as the plan words it
 
 
 def load_questions(path: Path) -> list[dict[str, Any]]:
@@ -39,8 +41,9 @@ def load_questions(path: Path) -> list[dict[str, Any]]:
                 record = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise PolicyAssistantError(f"{path} 第 {number} 行不是合法 JSON：{exc.msg}") from exc
-            gold = _GOLD.get(str(record.get("intent"))) if isinstance(record, dict) else None
-            missing = [k for k in ("question", "intent", gold) if k and k not in record] \
+            gold = _GOLD.get(str(record.get("intent")), ()) if isinstance(record, dict) else ()
+            missing = ([k for k in ("question", "intent") if k not in record]
+                       + ([" 或 ".join(gold)] if gold and not any(k in record for k in gold) else [])) \
                 if isinstance(record, dict) else ["question"]
             if missing:
                 raise PolicyAssistantError(f"{path} 第 {number} 行缺少字段：{'、'.join(missing)}")
@@ -63,6 +66,10 @@ def judge(question: dict[str, Any], answer: Answer) -> bool:
         return False
     if intent == "agencies":
         return set(answer.agencies) == set(question["agencies"]) and answer.lead_agency == question.get("lead")
+    if intent == "deadline" and "target" not in question:  # the date as the plan words it: 2025年底前
+        year = re.search(r"\d{4}", str(question["deadline"]))
+        said = [str(t.year) for t in answer.targets[:1]] + [answer.deadline or "", answer.answer.split("\n")[0]]
+        return year is not None and any(year.group() in s for s in said)
     if intent in ("target", "deadline"):
         if not answer.targets:
             return False

@@ -91,16 +91,19 @@ def answer_scores(data: Path, embedder: Embedder) -> dict[str, Any]:
             qfile = data / f"{stem}.questions.jsonl"
             if not qfile.exists():
                 continue
-            engine = _engine([files[0], QINGDAO], embedder, Path(tmp) / stem)
-            records = _ask_all(engine, load_questions(qfile))
+            questions = load_questions(qfile)
+            # the plan and each other version its questions are about (d5 and d5_v2: one title, two versions)
+            versions = [plans[p][0] for p in dict.fromkeys(q.get("policy") for q in questions) if p in plans and p != stem]
+            engine = _engine([files[0], *versions, QINGDAO], embedder, Path(tmp) / stem)
+            records = _ask_all(engine, questions)
             out["per_plan"][stem] = {"accuracy": round(sum(r["correct"] for r in records) / len(records), 3),
                                      "n": len(records), "wrong": [r for r in records if not r["correct"]]}
         everything = [f for files in plans.values() for f in files] + [QINGDAO]
         engine = _engine(everything, embedder, Path(tmp) / "all")
         questions = [q for stem in plans for q in (load_questions(data / f"{stem}.questions.jsonl")
                                                     if (data / f"{stem}.questions.jsonl").exists() else [])]
-        cross = data / "cross.questions.jsonl"
-        unnamed = [q for q in questions if not q.get("names_place")] + (load_questions(cross) if cross.exists() else [])
+        cross = [q for path in sorted(data.glob("cross*.questions.jsonl")) for q in load_questions(path)]
+        unnamed = [q for q in questions if not q.get("names_place")] + cross
         named = [q for q in questions if q.get("names_place")]
         for label, subset in (("names_no_plan", unnamed), ("names_a_plan", named)):
             records = _ask_all(engine, subset)
