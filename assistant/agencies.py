@@ -63,9 +63,13 @@ def canonical(name: str) -> str:
     """The canonical form of an agency name (市住房和城乡建设局 → 市住房城乡建设局, 各区（市） → 各区市)."""
     name = re.sub(r"\s+", "", name).strip("，。、；：:,.")
     name = re.sub(r"(?:等有关部门|等相关部门|等部门|等单位|等)$", "", name)
+    name = re.sub(r"[（(][^）)]*$", "", name)  # a bracket left open where a role word was cut: A（按职责分工）
     table = _aliases()
     if name.startswith("各") or name in table.collective:
-        flat = re.sub(r"[（）()、]", "", name)
+        # levels in brackets are part of the collective name (各区（市） → 各区市); other brackets stay as written:
+        # 各乡镇人民政府（街道办事处）
+        flat = re.sub(r"[（(]([市县区旗、]+)[）)]", lambda m: m.group(1).replace("、", ""), name)
+        flat = flat if re.search(r"[（(]", flat) else flat.replace("、", "")
         return table.collective.get(flat, flat)
     for alias, target in table.aliases:
         if alias in name:
@@ -93,14 +97,24 @@ def looks_like_unit(name: str) -> bool:
     return bool(_UNIT_END.search(name)) or name.startswith("各")
 
 
+_NOT_A_NAME = re.compile(r"[。；：:，,%\d]|推进|落实|加强|开展|组织|实施|建立|完善|做好|确保|提高|提升|要|将")
+
+
+def shaped_like_name(name: str) -> bool:
+    """Whether a string standing where units stand (after 配合单位：, before 负责/配合) can be a unit that no list
+    knows (柳州广播电视台, 中国农业发展银行梨树县支行): short, no sentence and no verb inside."""
+    return 2 <= len(name) <= 30 and not _NOT_A_NAME.search(name)
+
+
 def _clip(piece: str) -> str:
     """Cut a list piece at the first word that is not part of a name (A等部门推进 → A)."""
     cuts = [i for i in (piece.find(word) for word in _STOP_WORDS) if i > 0]
     return piece[: min(cuts, default=len(piece))]
 
 
-def split_units(text: str) -> tuple[list[str], bool]:
-    """Canonical unit names in a list, in order, and whether the list ended with 等."""
+def split_units(text: str, by_position: bool = False) -> tuple[list[str], bool]:
+    """Canonical unit names in a list, in order, and whether the list ended with 等; ``by_position``: the list
+    stands where units stand (after a units label, before a role word), so a name no list knows counts too."""
     text = text.strip().rstrip("。；;")
     etc = bool(re.search(r"等(?:有关部门|相关部门|部门|单位)?$", text))
     names: list[str] = []
@@ -127,7 +141,7 @@ def split_units(text: str) -> tuple[list[str], bool]:
     out: list[str] = []
     for piece in pieces:
         name = canonical(piece)
-        if name and looks_like_unit(name) and name not in out:
+        if name and (looks_like_unit(name) or (by_position and shaped_like_name(name))) and name not in out:
             out.append(name)
     return out, etc
 
@@ -165,7 +179,7 @@ def role_phrases(content: str) -> UnitList | None:
         role = co or lead
         if role is None:
             return None
-        names, etc = split_units(phrase[: role.start()])
+        names, etc = split_units(phrase[: role.start()], by_position=True)
         pieces = [x for x in re.split(r"[、]", phrase[: role.start()]) if x.strip()]
         if not names or len(names) < len(pieces) or "由" in phrase:
             return None
@@ -174,6 +188,8 @@ def role_phrases(content: str) -> UnitList | None:
             result.leads = names
         else:
             result.co.extend(n for n in names if n not in result.names)
+    if not any(looks_like_unit(n) for n in result.names):
+        return None  # nothing in it is shaped like a unit: prose such as （企业负责，政府配合）
     return result if result.leads else None
 
 
@@ -190,7 +206,7 @@ def parse_unit_statement(content: str) -> UnitList:
     if labelled and any(_LEAD_LABEL.match(p.strip()) for p in labelled):
         for part in parts:
             part = part.strip()
-            names, etc = split_units(LABEL.sub("", part))
+            names, etc = split_units(LABEL.sub("", part), by_position=True)
             result.etc = result.etc or etc
             (result.leads if _LEAD_LABEL.match(part) else result.co).extend(n for n in names if n not in result.names)
         return result

@@ -20,6 +20,7 @@ _BASE = ["吨标准煤", "千克标准煤", "克标准煤", "吨二氧化碳", "
          "元", "个", "家", "座", "所", "处", "条", "套", "台", "项", "倍", "株", "亩", "公顷", "张", "栋", "间", "根", "口", "次",
          "批", "盏", "部", "眼", "场", "例", "标箱", "小时", "分钟", "天", "工作日", "微克", "毫克", "升", "艘", "架", "列", "床",
          "片", "块", "棵", "头", "只", "本", "篇", "册", "层", "幢", "宗", "件", "名", "位", "支", "级"]
+_BASE += [unit + "次" for unit in ("批", "架", "车", "班", "台", "户", "件", "场", "艘", "辆")]  # 300批次, 2万架次
 UNITS = sorted(_COMPOSITE + ["%", "‰", "℃"] + [prefix + base for base in _BASE for prefix in ("", "万", "亿")],
                key=len, reverse=True)
 _PER = ["日", "天", "年", "月", "人", "户", "万元", "元", "亩", "升", "立方米", "平方米", "万平方米", "公里", "平方公里", "千瓦时", "万千瓦时",
@@ -30,7 +31,7 @@ _PER_ALT = "|".join(re.escape(u) for u in sorted(_PER, key=len, reverse=True))
 _NOT_UNITS = "年月日号时期届代版星类型第的和与及或等以在至到为是把被对从向于有"
 _OTHER_UNIT = rf"(?:万|亿)?[\u4e00-\u9fff](?<![{_NOT_UNITS}])(?=$|[，。；、）)\s]|以上|以内|以下|左右|及以上)"
 _UNIT_PATTERN = rf"(?:(?:{_UNIT_ALT})/(?:{_PER_ALT})|{_UNIT_ALT}|{_OTHER_UNIT})"
-QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)(?:(?:%|{_UNIT_ALT})?\s*[—–~～\-至到]\s*(\d+(?:\.\d+)?))?"
+QUANTITY = re.compile(rf"(?<![\d.A-Za-z])(\d+(?:\.\d+)?)(?:(?:%|{_UNIT_ALT}|万|亿)?\s*[—–~～\-至到]\s*(\d+(?:\.\d+)?))?"
                        rf"(余|多)?({_UNIT_PATTERN})")
 _COUNT_UNITS = tuple(prefix + unit for unit in ("个", "家", "座", "所", "处", "条", "项", "批", "部", "场", "户", "人", "人次", "辆", "台",
                                                 "套", "栋", "间", "张", "名", "位", "株", "盏", "根", "眼", "艘")
@@ -40,8 +41,8 @@ _DEADLINE = re.compile(
     r"(底|末|年底)?(前|以前|之前)?(?:，)?"
 )
 # a year after the value: …控制在8%以内，力争2027年底前实现
-_YEAR_AFTER = re.compile(r"^(?:并|且)?(?:力争|确保|争取|计划|预计)?(?:于|在|到)?(\d{4})年(?:底|末)?(?:前|以前|之前)?"
-                         r"(?:全面|基本|如期)?(?:实现|完成|达到|建成|达标|到位)")
+_YEAR_AFTER = re.compile(r"^(?:并|且)?(?:力争|确保|争取|计划|预计)?(?:于|在|到)?(\d{4})年(?:底|末)?(?:(?:前|以前|之前)|"
+                         r"(?:全面|基本|如期)?(?:实现|完成|达到|建成|达标|到位))")
 _PLAN_PERIOD = re.compile(r"^(?:到|至)?“?(十四五|十五五|十六五)”?(期间|时期|末)?(?:，)?")
 _PERIOD_END = {"十四五": 2025, "十五五": 2030, "十六五": 2035}
 _ANNUAL = re.compile(r"^(?:每年|年均|每年度)")
@@ -121,11 +122,11 @@ _WORDED = [
     (re.compile(r"(?<![\u4e00-\u9fff])?([一二三四五六七八九])成(?=以上|以下|左右|[，。；的]|$)"),
      lambda m: f"{_CN_NUMBER[m.group(1)] * 10}%"),
     (re.compile(r"(?<=[建设成立造培育新增打创完])([两二三四五六七八九十]{1,2})(个|家|座|所|处|条|批)"),
-     lambda m: f"{_cn_count(m.group(1))}{m.group(2)}"),
+     lambda m: f"{cn_count(m.group(1))}{m.group(2)}"),
 ]
 
 
-def _cn_count(text: str) -> int:
+def cn_count(text: str) -> int:
     if text.startswith("十"):
         return 10 + (_CN_NUMBER.get(text[1:], 0) if len(text) > 1 else 0)
     if len(text) == 2 and text[1] == "十":
@@ -167,7 +168,7 @@ def extract(sentences: list[str], paragraph_years: bool = False) -> tuple[list[T
                 year = int(after.group(1))
                 targets[:] = [t.model_copy(update={"year": year, "deadline_kind": "by"})
                               if i >= unstated_from and t.quote in sentence else t for i, t in enumerate(targets)]
-                continue
+                # and, read as a clause of its own below, what follows too: 2025年底前建成…平台，接入率达到100%
             found, rest_at = _deadline(clause)
             governing = deadline
             if found:

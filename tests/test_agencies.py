@@ -14,6 +14,7 @@ from assistant.agencies import (
     looks_like_unit,
     parse_body_lead,
     parse_unit_statement,
+    role_phrases,
     split_units,
 )
 
@@ -190,3 +191,28 @@ def test_unit_list_names_and_details() -> None:
 def test_parse_body_lead(sentence: str, leads: list[str], co: list[str]) -> None:
     units = parse_body_lead(sentence)
     assert (units.leads, units.co, units.lead_inferred) == (leads, co, False)
+
+
+@pytest.mark.parametrize(("statement", "leads", "co"), [
+    # names no list knows count where the role words put them
+    ("县财政局负责，中国农业发展银行梨树县支行、中国人民财产保险股份有限公司梨树支公司、县农业农村局配合",
+     ["县财政局"], ["中国农业发展银行梨树县支行", "中国人民财产保险股份有限公司梨树支公司", "县农业农村局"]),
+    ("牵头单位：市体育局；配合单位：市公安局、柳州广播电视台", ["市体育局"], ["市公安局", "柳州广播电视台"]),
+])
+def test_units_by_position(statement: str, leads: list[str], co: list[str]) -> None:
+    units = parse_unit_statement(statement)
+    assert (units.leads, units.co) == (leads, co)
+
+
+def test_prose_with_role_words_is_not_a_unit_list() -> None:
+    assert role_phrases("企业负责，群众参与") is None
+
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("各区（市）", "各区市"),
+    ("各县（市、区）", "各县市区"),
+    ("各乡镇人民政府（街道办事处）", "各乡镇人民政府（街道办事处）"),
+    ("各省辖市人民政府（", "各省辖市人民政府"),
+])
+def test_collective_names_keep_what_is_not_a_level(name: str, expected: str) -> None:
+    assert canonical(name) == expected

@@ -150,3 +150,22 @@ def test_targets_keep_sentence_order_and_fields() -> None:
     fields: list[tuple[Any, ...]] = [(t.value, t.unit, t.comparator, t.year, t.deadline_kind) for t in targets]
     assert fields == [(110, "公里", "=", 2025, "by"), (95, "%", ">=", 2025, "by"), (55, "%", ">=", 2025, "by")]
     assert [t.metric for t in targets] == ["新建改造市区排水管网", "污泥无害化处置率", "再生水利用率"]
+
+
+@pytest.mark.parametrize(("sentence", "expected"), [
+    # a compound measure word ending in 次
+    ("抽检农资产品不少于300批次。", [(300, None, "批次", None)]),
+    # a range whose lower end carries only 万 of the unit
+    ("新增分布式光伏装机容量15万—20万千瓦。", [(15, 20, "万千瓦", None)]),
+    # the year after the values, with any verb after 年底前
+    ("新建集卡充换电站8座、加氢站2座，力争2026年底前全部投入运营。", [(8, None, "座", 2026), (2, None, "座", 2026)]),
+    # a dated clause with no number dates the clause that follows it
+    ("2025年底前建成全市统一的智慧养老服务平台，全市养老机构接入率达到100%。", [(100, None, "%", 2025)]),
+])
+def test_forms_of_round_d(sentence: str, expected: list[tuple[Any, ...]]) -> None:
+    assert [(t.value, t.value_max, t.unit, t.year) for t in _targets(sentence)] == expected
+
+
+def test_a_year_clause_with_a_peak_is_still_a_peak() -> None:
+    targets = _targets("加强建筑用能管理，确保2030年前建筑领域碳排放达到峰值。")
+    assert [(t.comparator, t.year, t.deadline_kind) for t in targets] == [("peak", 2030, "before")]
