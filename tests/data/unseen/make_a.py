@@ -5,13 +5,9 @@ Writes a1..a5 plan files next to this script. Output is deterministic (fixed
 zip timestamps for .docx, reportlab invariant mode for .pdf). The gold files
 (*.expected.json, *.questions.jsonl) are hand-written and are NOT produced here.
 """
-import io
-import os
-import zipfile
 from datetime import datetime
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-FONT_PATH = "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc"
+import docs
 
 # ---------------------------------------------------------------------------
 # a1: provincial plan, plain text, full-width indentation, no blank lines
@@ -379,13 +375,8 @@ def a5_paragraphs(v2=False):
 
 
 # ---------------------------------------------------------------------------
-# writers
+# writers (the shared machinery is in docs.py)
 # ---------------------------------------------------------------------------
-def write_txt(name, text):
-    with open(os.path.join(HERE, name), "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-
-
 def paras_to_txt(paras):
     out = []
     for kind, val in paras:
@@ -398,98 +389,40 @@ def paras_to_txt(paras):
     return "\n".join(out) + "\n"
 
 
-def _set_run_font(run, size_pt, bold=False, east_asia="宋体"):
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-    run.font.size = Pt(size_pt)
-    run.font.bold = bold
-    run.font.name = "Times New Roman"
-    rpr = run._element.get_or_add_rPr()
-    rfonts = rpr.find(qn("w:rFonts"))
-    if rfonts is None:
-        from docx.oxml import OxmlElement
-        rfonts = OxmlElement("w:rFonts")
-        rpr.append(rfonts)
-    rfonts.set(qn("w:eastAsia"), east_asia)
+def _run(size, bold, east_asia):
+    """Run format of set "a" docx: every run gets size, bold, Times New Roman and an East Asian font."""
+    return dict(size=size, bold=bold, font="Times New Roman", east_asia=east_asia)
+
+
+DOCX_KINDS = {
+    "h1": dict(_run(16, False, "黑体"), style="Heading 1"),
+    "h2": dict(_run(16, False, "楷体"), style="Heading 2"),
+    "title": dict(_run(22, True, "方正小标宋简体"), align="center"),
+    "caption": dict(_run(16, True, "仿宋"), align="center"),
+    "center": dict(_run(16, False, "仿宋"), align="center"),
+    "right": dict(_run(16, False, "仿宋"), align="right"),
+    "p": dict(_run(16, False, "仿宋"), indent=32),
+    "p0": _run(16, False, "仿宋"),
+}
+DOCX_CELLS = (dict(_run(10.5, True, "宋体"), align="center"),
+              dict(_run(10.5, False, "宋体"), align="center"))
 
 
 def write_docx(name, paras):
     import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt
-
     d = docx.Document()
+    docs.add_paragraphs(d, paras, DOCX_KINDS, cells=DOCX_CELLS)
     fixed = datetime(2025, 1, 1, 0, 0, 0)
-    cp = d.core_properties
-    cp.created = fixed
-    cp.modified = fixed
-    cp.last_printed = fixed
-    cp.author = ""
-    cp.last_modified_by = ""
-    cp.revision = 1
-    for kind, val in paras:
-        if kind == "pagebreak":
-            d.add_page_break()
-            continue
-        if kind == "table":
-            t = d.add_table(rows=len(val), cols=len(val[0]))
-            t.style = "Table Grid"
-            for i, row in enumerate(val):
-                for j, cell in enumerate(row):
-                    c = t.cell(i, j)
-                    c.text = ""
-                    r = c.paragraphs[0].add_run(cell)
-                    _set_run_font(r, 10.5, bold=(i == 0))
-                    c.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-            continue
-        if kind == "h1":
-            p = d.add_paragraph(style="Heading 1")
-            r = p.add_run(val)
-            _set_run_font(r, 16, bold=False, east_asia="黑体")
-        elif kind == "h2":
-            p = d.add_paragraph(style="Heading 2")
-            r = p.add_run(val)
-            _set_run_font(r, 16, bold=False, east_asia="楷体")
-        else:
-            p = d.add_paragraph()
-            size = 22 if kind == "title" else 16
-            r = p.add_run(val)
-            _set_run_font(r, size, bold=(kind in ("title", "caption")),
-                          east_asia="方正小标宋简体" if kind == "title" else "仿宋")
-            if kind in ("center", "title", "caption"):
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            elif kind == "right":
-                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            elif kind == "p":
-                p.paragraph_format.first_line_indent = Pt(32)
-    buf = io.BytesIO()
-    d.save(buf)
-    # rewrite the zip with fixed timestamps so the output is byte-stable
-    src = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
-    with zipfile.ZipFile(os.path.join(HERE, name), "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=(2025, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            dst.writestr(zi, src.read(info.filename))
+    docs.save_docx(d, name, (2025, 1, 1, 0, 0, 0), created=fixed, modified=fixed,
+                   last_printed=fixed, author="", last_modified_by="", revision=1)
 
 
-def write_pdf(name, paras, title, page_numbers=True):
-    from reportlab import rl_config
-    rl_config.invariant = 1
-    from reportlab.lib import colors
+def pdf_styles():
+    font = docs.pdf_font()
     from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-    from reportlab.lib.pagesizes import A4 as A4SIZE
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import (PageBreak, Paragraph, SimpleDocTemplate,
-                                    Spacer, Table, TableStyle)
-
-    if "WQY" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont("WQY", FONT_PATH, subfontIndex=0))
-    base = dict(fontName="WQY", wordWrap="CJK")
-    st = {
+    base = dict(fontName=font, wordWrap="CJK")
+    return {
         "p": ParagraphStyle("p", fontSize=12, leading=20, firstLineIndent=24, **base),
         "p0": ParagraphStyle("p0", fontSize=12, leading=20, **base),
         "center": ParagraphStyle("c", fontSize=12, leading=20, alignment=TA_CENTER, **base),
@@ -503,58 +436,33 @@ def write_pdf(name, paras, title, page_numbers=True):
         "cell": ParagraphStyle("cell", fontSize=10, leading=14, **base),
         "cellc": ParagraphStyle("cellc", fontSize=10, leading=14, alignment=TA_CENTER, **base),
     }
-    story = []
-    for kind, val in paras:
-        if kind == "pagebreak":
-            story.append(PageBreak())
-        elif kind == "table":
-            ncol = len(val[0])
-            if ncol == 5:
-                widths = [12 * mm, 36 * mm, 34 * mm, 58 * mm, 26 * mm]
-            else:
-                widths = [12 * mm, 50 * mm, 16 * mm, 28 * mm, 20 * mm, 20 * mm, 20 * mm]
-            rows = []
-            for i, r in enumerate(val):
-                rows.append([Paragraph(c, st["cellc"] if (i == 0 or j in (0, ncol - 1)) else st["cell"])
-                             for j, c in enumerate(r)])
-            t = Table(rows, colWidths=widths, repeatRows=1)
-            t.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]))
-            story.append(t)
-        else:
-            story.append(Paragraph(val, st[kind]))
-            if kind == "right" and val[-1] == "日":
-                story.append(Spacer(1, 16))
 
-    def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont("WQY", 10)
-        canvas.drawCentredString(A4SIZE[0] / 2, 12 * mm, "— %d —" % doc.page)
-        canvas.restoreState()
 
-    doc = SimpleDocTemplate(os.path.join(HERE, name), pagesize=A4SIZE,
-                            leftMargin=22 * mm, rightMargin=22 * mm,
-                            topMargin=25 * mm, bottomMargin=22 * mm,
-                            title=title, author="", creator="", producer="")
-    if page_numbers:
-        doc.build(story, onFirstPage=footer, onLaterPages=footer)
-    else:
-        doc.build(story)
+def write_pdf(name, paras, title, page_numbers=True):
+    st = pdf_styles()
+
+    def table(rows):
+        ncol = len(rows[0])
+        widths = [12, 36, 34, 58, 26] if ncol == 5 else [12, 50, 16, 28, 20, 20, 20]
+
+        def cell(i, j):  # header row, number column and last column centred
+            return st["cellc"] if (i == 0 or j in (0, ncol - 1)) else st["cell"]
+        return [docs.grid_table(rows, widths, cell, padding=4)]
+
+    docs.write_pdf(name, paras, st, table, margins=(22, 22, 25, 22),
+                   footer_size=10 if page_numbers else None, date_gap=16,
+                   title=title, author="", creator="", producer="")
 
 
 def main():
-    write_txt("a1_province_water.txt", A1)
+    docs.write_txt("a1_province_water.txt", A1)
     write_docx("a2_county_rural_docx.docx", A2)
     write_pdf("a3_city_renewal_pdf.pdf", A3, "绵阳市城市更新行动实施方案（2025—2027年）")
-    write_txt("a4_chapter_lead.txt", A4)
+    docs.write_txt("a4_chapter_lead.txt", A4)
     p5 = a5_paragraphs()
     write_docx("a5_same_plan_twice.docx", p5)
     write_pdf("a5_same_plan_twice.pdf", p5, "晋城市2025年大气污染防治攻坚行动方案", page_numbers=False)
-    write_txt("a5_same_plan_twice_v2.txt", paras_to_txt(a5_paragraphs(v2=True)))
+    docs.write_txt("a5_same_plan_twice_v2.txt", paras_to_txt(a5_paragraphs(v2=True)))
 
 
 if __name__ == "__main__":

@@ -11,9 +11,10 @@ Writes into tests/data/unseen/:
 The gold tables (*.expected.json) and questions (*.questions.jsonl) are hand-written files,
 not produced by this script.
 """
-import os
+import datetime
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+import docs
+
 FW = "\u3000"  # full-width space
 IND = FW * 2   # paragraph indentation
 
@@ -116,22 +117,13 @@ B1_BLOCKS = [
 ]
 
 
-def make_pdf(path, blocks):
-    from reportlab import rl_config
-    rl_config.invariant = 1  # no timestamps / random ids: byte-identical output
-    from reportlab.lib import colors
+def make_pdf(name, blocks):
+    font = docs.pdf_font()
     from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-    from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import (PageBreak, Paragraph, SimpleDocTemplate, Spacer,
-                                    Table, TableStyle)
+    from reportlab.platypus import Spacer
 
-    pdfmetrics.registerFont(TTFont("WQY", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
-                                   subfontIndex=0))
-    base = dict(fontName="WQY", fontSize=11, leading=18, wordWrap="CJK")
+    base = dict(fontName=font, fontSize=11, leading=18, wordWrap="CJK")
     st = {
         "title": ParagraphStyle("title", **dict(base, fontSize=15, leading=24), alignment=TA_CENTER,
                                 spaceAfter=8),
@@ -146,33 +138,13 @@ def make_pdf(path, blocks):
         "cell": ParagraphStyle("cell", **dict(base, fontSize=9, leading=12), alignment=TA_CENTER),
     }
 
-    def footer(canvas, doc):
-        canvas.saveState()
-        canvas.setFont("WQY", 9)
-        canvas.drawCentredString(A4[0] / 2, 12 * mm, "— %d —" % doc.page)
-        canvas.restoreState()
+    def table(rows):
+        return [docs.grid_table(rows, [26, 150, 60, 62, 62, 62, 50], st["cell"], unit="pt",
+                                header_bg="#e8e8e8"),
+                Spacer(1, 8)]
 
-    story = []
-    for kind, content in blocks:
-        if kind == "pagebreak":
-            story.append(PageBreak())
-        elif kind == "table":
-            data = [[Paragraph(c, st["cell"]) for c in row] for row in content]
-            widths = [26, 150, 60, 62, 62, 62, 50]
-            t = Table(data, colWidths=widths, repeatRows=1)
-            t.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-            ]))
-            story.append(t)
-            story.append(Spacer(1, 8))
-        else:
-            story.append(Paragraph(content, st[kind]))
-    doc = SimpleDocTemplate(path, pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm,
-                            topMargin=25 * mm, bottomMargin=25 * mm,
-                            title="洛阳市工业领域碳达峰实施方案", author="洛阳市人民政府办公室")
-    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    docs.write_pdf(name, blocks, st, table, margins=(25, 25, 25, 25), footer_size=9,
+                   title="洛阳市工业领域碳达峰实施方案", author="洛阳市人民政府办公室")
 
 
 # ---------------------------------------------------------------------------
@@ -365,58 +337,13 @@ B3_BLOCKS = [
 ]
 
 
-def make_docx(path, blocks):
-    import docx
-    from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-
-    d = docx.Document()
-    normal = d.styles["Normal"]
-    normal.font.name = "FangSong"
-    normal.font.size = Pt(12)
-    normal.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋")
-    d.core_properties.title = "常德市推进公交优先发展和综合交通运输高质量发展实施方案"
-    d.core_properties.author = "常德市人民政府办公室"
-    # fixed dates keep the file deterministic in content
-    import datetime
-    d.core_properties.created = datetime.datetime(2025, 2, 27, 9, 0, 0)
-    d.core_properties.modified = datetime.datetime(2025, 2, 27, 9, 0, 0)
-    for kind, content in blocks:
-        if kind == "pagebreak":
-            d.add_page_break()
-        elif kind == "table":
-            t = d.add_table(rows=len(content), cols=len(content[0]))
-            t.style = "Table Grid"
-            for i, row in enumerate(content):
-                for j, cell in enumerate(row):
-                    t.cell(i, j).text = cell
-        else:
-            p = d.add_paragraph()
-            run = p.add_run(content)
-            if kind == "title":
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-                run.bold = True
-                run.font.size = Pt(16)
-            elif kind == "center":
-                p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            elif kind == "right":
-                p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-            elif kind == "h1":
-                run.bold = True
-            elif kind in ("p", "h2"):
-                p.paragraph_format.first_line_indent = Pt(24)
-    # re-pack with fixed zip timestamps so the .docx is byte-identical on every run
-    import io
-    import zipfile
-    buf = io.BytesIO()
-    d.save(buf)
-    buf.seek(0)
-    with zipfile.ZipFile(buf) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
-        for info in zin.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=(2025, 2, 27, 9, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zout.writestr(zi, zin.read(info.filename))
+def make_docx(name, blocks):
+    doc = docs.new_docx(12, "仿宋")
+    docs.add_paragraphs(doc, blocks, docs.docx_kinds(16, 24, h1=dict(bold=True), h2=dict(indent=24)))
+    fixed = datetime.datetime(2025, 2, 27, 9, 0, 0)
+    docs.save_docx(doc, name, (2025, 2, 27, 9, 0, 0),
+                   title="常德市推进公交优先发展和综合交通运输高质量发展实施方案",
+                   author="常德市人民政府办公室", created=fixed, modified=fixed)
 
 
 # ---------------------------------------------------------------------------
@@ -564,14 +491,11 @@ B5_TEXT = """九江市人民政府办公室关于印发九江市进一步优化�
 
 
 def main():
-    make_pdf(os.path.join(HERE, "b1_indicator_pdf.pdf"), B1_BLOCKS)
-    with open(os.path.join(HERE, "b2_space_columns.txt"), "w", encoding="utf-8") as f:
-        f.write(B2_BODY + render_space_table(B2_TABLE, B2_TABLE_WIDTHS) + B2_TAIL)
-    make_docx(os.path.join(HERE, "b3_transport_docx.docx"), B3_BLOCKS)
-    with open(os.path.join(HERE, "b4_health_ranges.txt"), "w", encoding="utf-8") as f:
-        f.write(B4_TEXT)
-    with open(os.path.join(HERE, "b5_many_small.txt"), "w", encoding="utf-8") as f:
-        f.write(B5_TEXT)
+    make_pdf("b1_indicator_pdf.pdf", B1_BLOCKS)
+    docs.write_txt("b2_space_columns.txt", B2_BODY + render_space_table(B2_TABLE, B2_TABLE_WIDTHS) + B2_TAIL)
+    make_docx("b3_transport_docx.docx", B3_BLOCKS)
+    docs.write_txt("b4_health_ranges.txt", B4_TEXT)
+    docs.write_txt("b5_many_small.txt", B5_TEXT)
 
 
 if __name__ == "__main__":

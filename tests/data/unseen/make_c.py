@@ -6,57 +6,9 @@ Output is byte-stable: .docx zip entries get a fixed timestamp and fixed core
 properties; reportlab runs in invariant mode.
 """
 import datetime
-import io
-import os
-import zipfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def out(name):
-    return os.path.join(HERE, name)
-
-
-def write_txt(name, text):
-    with open(out(name), "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-
-
-# ---------------------------------------------------------------------------
-# docx helpers
-# ---------------------------------------------------------------------------
-def save_docx_stable(doc, name):
-    fixed = datetime.datetime(2025, 1, 1, 0, 0, 0)
-    cp = doc.core_properties
-    cp.author = "办公室"
-    cp.last_modified_by = "办公室"
-    cp.created = fixed
-    cp.modified = fixed
-    cp.last_printed = fixed
-    cp.revision = 1
-    buf = io.BytesIO()
-    doc.save(buf)
-    buf.seek(0)
-    src = zipfile.ZipFile(buf)
-    with zipfile.ZipFile(out(name), "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, data)
-
-
-def docx_table(doc, rows, widths=None):
-    from docx.shared import Cm
-    t = doc.add_table(rows=len(rows), cols=len(rows[0]))
-    t.style = "Table Grid"
-    for i, row in enumerate(rows):
-        for j, cell in enumerate(row):
-            t.cell(i, j).text = cell
-            if widths:
-                t.cell(i, j).width = Cm(widths[j])
-    return t
+import docs
+from docs import write_txt
 
 
 # ---------------------------------------------------------------------------
@@ -248,41 +200,16 @@ C2_BODY = [
 
 
 def build_docx(paras, name):
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-    doc = Document()
-    st = doc.styles["Normal"]
-    st.font.name = "FangSong"
-    st.font.size = Pt(14)
-    st.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
-    for kind, val in paras:
-        if kind == "table":
-            docx_table(doc, val)
-            continue
-        if kind == "pagebreak":
-            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-            continue
-        if kind in ("heading1", "heading2"):
-            doc.add_heading(val, level=1 if kind == "heading1" else 2)
-            continue
-        p = doc.add_paragraph()
-        run = p.add_run(val)
-        if kind == "title":
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run.bold = True
-            run.font.size = Pt(20)
-        elif kind == "center":
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif kind == "right":
-            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        elif kind in ("h1", "h2"):
-            run.bold = True
-            p.paragraph_format.first_line_indent = Pt(28)
-        elif kind == "p":
-            p.paragraph_format.first_line_indent = Pt(28)
-    save_docx_stable(doc, name)
+    """Headings of kind heading1/heading2 use Word heading styles; h1/h2 are bold body paragraphs."""
+    doc = docs.new_docx(14, "仿宋_GB2312")
+    h = dict(bold=True, indent=28)
+    docs.add_paragraphs(doc, paras, docs.docx_kinds(20, 28, h1=h, h2=h,
+                                                    heading1=dict(style="Heading 1"),
+                                                    heading2=dict(style="Heading 2")))
+    fixed = datetime.datetime(2025, 1, 1, 0, 0, 0)
+    docs.save_docx(doc, name, (1980, 1, 1, 0, 0, 0), external_attr=0o600 << 16,
+                   author="办公室", last_modified_by="办公室", created=fixed, modified=fixed,
+                   last_printed=fixed, revision=1)
 
 
 def c2():
@@ -336,60 +263,14 @@ C3_PARAS = [
 ]
 
 
-def build_pdf(paras, name, footer=True, col_widths=None, font_size=12):
-    from reportlab import rl_config
-    rl_config.invariant = 1
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import (PageBreak, Paragraph, SimpleDocTemplate,
-                                    Spacer, Table, TableStyle)
-    pdfmetrics.registerFont(TTFont("WQY", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", subfontIndex=0))
-    fs = font_size
-    body = ParagraphStyle("body", fontName="WQY", fontSize=fs, leading=fs * 1.7,
-                          firstLineIndent=fs * 2, wordWrap="CJK")
-    body0 = ParagraphStyle("body0", parent=body, firstLineIndent=0)
-    title = ParagraphStyle("title", parent=body, fontSize=fs + 6, leading=(fs + 6) * 1.5,
-                           alignment=TA_CENTER, firstLineIndent=0, spaceAfter=fs)
-    center = ParagraphStyle("center", parent=body0, alignment=TA_CENTER)
-    right = ParagraphStyle("right", parent=body0, alignment=TA_RIGHT)
-    h1 = ParagraphStyle("h1", parent=body, fontSize=fs + 1, leading=(fs + 1) * 1.8)
-    cell = ParagraphStyle("cell", fontName="WQY", fontSize=fs - 2, leading=(fs - 2) * 1.4, wordWrap="CJK")
-    styles = {"title": title, "center": center, "right": right, "h1": h1, "h2": h1, "p": body, "p0": body0}
-    story = []
-    for kind, val in paras:
-        if kind == "pagebreak":
-            story.append(PageBreak())
-        elif kind == "spacer":
-            story.append(Spacer(1, float(val) * mm))
-        elif kind == "table":
-            data = [[Paragraph(c, cell) for c in row] for row in val]
-            t = Table(data, colWidths=[w * mm for w in col_widths], repeatRows=1)
-            t.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]))
-            story.append(t)
-        else:
-            story.append(Paragraph(val, styles[kind]))
+def build_pdf(paras, name, col_widths, font_size=12):
+    st = docs.scaled_styles(font_size, title_step=6, h2_like_h1=True)
 
-    def on_page(canv, doc):
-        if footer:
-            canv.saveState()
-            canv.setFont("WQY", 10)
-            canv.drawCentredString(A4[0] / 2, 12 * mm, "— %d —" % doc.page)
-            canv.restoreState()
+    def table(rows):
+        return [docs.grid_table(rows, col_widths, st["cell"], padding=3)]
 
-    doc = SimpleDocTemplate(out(name), pagesize=A4, leftMargin=25 * mm, rightMargin=25 * mm,
-                            topMargin=25 * mm, bottomMargin=25 * mm, title="", author="", subject="",
-                            creator="", producer="")
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    docs.write_pdf(name, paras, st, table, margins=(25, 25, 25, 25),
+                   title="", author="", subject="", creator="", producer="")
 
 
 def c3():

@@ -6,20 +6,9 @@ Output is byte-stable: .docx zip entries get a fixed timestamp and fixed core
 properties; reportlab runs in invariant mode.
 """
 import datetime
-import io
-import os
-import zipfile
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-
-
-def out(name):
-    return os.path.join(HERE, name)
-
-
-def write_txt(name, text):
-    with open(out(name), "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
+import docs
+from docs import write_txt
 
 
 # ---------------------------------------------------------------------------
@@ -361,120 +350,28 @@ def d5_v2_text():
 # ---------------------------------------------------------------------------
 # builders
 # ---------------------------------------------------------------------------
-def save_docx_stable(doc, name):
-    fixed = datetime.datetime(2025, 1, 1, 0, 0, 0)
-    cp = doc.core_properties
-    cp.author = "办公室"
-    cp.last_modified_by = "办公室"
-    cp.created = fixed
-    cp.modified = fixed
-    cp.last_printed = fixed
-    cp.revision = 1
-    buf = io.BytesIO()
-    doc.save(buf)
-    buf.seek(0)
-    src = zipfile.ZipFile(buf)
-    with zipfile.ZipFile(out(name), "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o600 << 16
-            dst.writestr(zi, src.read(info.filename))
-
-
 def build_docx(paras, name):
     """Headings are bold plain paragraphs (no heading styles); sub-items are body text."""
-    from docx import Document
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK
-    from docx.oxml.ns import qn
-    from docx.shared import Pt
-    doc = Document()
-    st = doc.styles["Normal"]
-    st.font.name = "FangSong"
-    st.font.size = Pt(16)
-    st.element.rPr.rFonts.set(qn("w:eastAsia"), "仿宋_GB2312")
-    for kind, val in paras:
-        if kind == "pagebreak":
-            doc.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
-            continue
-        p = doc.add_paragraph()
-        run = p.add_run(val)
-        if kind == "title":
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-            run.bold = True
-            run.font.size = Pt(22)
-        elif kind == "center":
-            p.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        elif kind == "right":
-            p.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        elif kind == "h1":
-            run.bold = True
-            run.font.name = "黑体"
-            run._element.rPr.rFonts.set(qn("w:eastAsia"), "黑体")
-            p.paragraph_format.first_line_indent = Pt(32)
-        elif kind == "h2":
-            run.bold = True
-            p.paragraph_format.first_line_indent = Pt(32)
-        elif kind == "p":
-            p.paragraph_format.first_line_indent = Pt(32)
-    save_docx_stable(doc, name)
+    doc = docs.new_docx(16, "仿宋_GB2312")
+    docs.add_paragraphs(doc, paras, docs.docx_kinds(
+        22, 32, h1=dict(bold=True, font="黑体", east_asia="黑体", indent=32),
+        h2=dict(bold=True, indent=32)))
+    fixed = datetime.datetime(2025, 1, 1, 0, 0, 0)
+    docs.save_docx(doc, name, (1980, 1, 1, 0, 0, 0), external_attr=0o600 << 16,
+                   author="办公室", last_modified_by="办公室", created=fixed, modified=fixed,
+                   last_printed=fixed, revision=1)
 
 
 def build_pdf(paras, name, font_size=12):
-    from reportlab import rl_config
-    rl_config.invariant = 1
-    from reportlab.lib import colors
-    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
-    from reportlab.lib.pagesizes import A4
-    from reportlab.lib.styles import ParagraphStyle
-    from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
-    from reportlab.platypus import (PageBreak, Paragraph, SimpleDocTemplate,
-                                    Spacer, Table, TableStyle)
-    pdfmetrics.registerFont(TTFont("WQY", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", subfontIndex=0))
-    fs = font_size
-    body = ParagraphStyle("body", fontName="WQY", fontSize=fs, leading=fs * 1.7,
-                          firstLineIndent=fs * 2, wordWrap="CJK")
-    body0 = ParagraphStyle("body0", parent=body, firstLineIndent=0)
-    title = ParagraphStyle("title", parent=body, fontSize=fs + 5, leading=(fs + 5) * 1.5,
-                           alignment=TA_CENTER, firstLineIndent=0, spaceAfter=fs)
-    center = ParagraphStyle("center", parent=body0, alignment=TA_CENTER)
-    right = ParagraphStyle("right", parent=body0, alignment=TA_RIGHT)
-    h1 = ParagraphStyle("h1", parent=body, fontSize=fs + 1, leading=(fs + 1) * 1.8)
-    cell = ParagraphStyle("cell", fontName="WQY", fontSize=fs - 2, leading=(fs - 2) * 1.4, wordWrap="CJK")
-    styles = {"title": title, "center": center, "right": right, "h1": h1, "h2": body,
-              "p": body, "p0": body0}
-    story = []
-    for kind, val in paras:
-        if kind == "pagebreak":
-            story.append(PageBreak())
-        elif kind == "spacer":
-            story.append(Spacer(1, float(val) * mm))
-        elif kind == "table":
-            rows, widths = val
-            data = [[Paragraph(c, cell) for c in row] for row in rows]
-            t = Table(data, colWidths=[w * mm for w in widths], repeatRows=1)
-            t.setStyle(TableStyle([
-                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
-                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-                ("TOPPADDING", (0, 0), (-1, -1), 4),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
-            ]))
-            story.append(t)
-        else:
-            story.append(Paragraph(val, styles[kind]))
+    """Tables are ("table", (rows, column widths in mm))."""
+    st = docs.scaled_styles(font_size, title_step=5, h2_like_h1=False)
 
-    def on_page(canv, doc):
-        canv.saveState()
-        canv.setFont("WQY", 10)
-        canv.drawCentredString(A4[0] / 2, 12 * mm, "— %d —" % doc.page)
-        canv.restoreState()
+    def table(val):
+        rows, widths = val
+        return [docs.grid_table(rows, widths, st["cell"], padding=4)]
 
-    doc = SimpleDocTemplate(out(name), pagesize=A4, leftMargin=26 * mm, rightMargin=26 * mm,
-                            topMargin=25 * mm, bottomMargin=22 * mm, title="", author="",
-                            subject="", creator="", producer="")
-    doc.build(story, onFirstPage=on_page, onLaterPages=on_page)
+    docs.write_pdf(name, paras, st, table, margins=(26, 26, 25, 22),
+                   title="", author="", subject="", creator="", producer="")
 
 
 def main():
