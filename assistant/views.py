@@ -23,6 +23,7 @@ import pandas as pd
 
 from .agencies import CO, LEAD
 from .answers import Conversation
+from .duties import task_summary
 from .engine import Engine, Status
 from .errors import ConfigError, DocumentError, PolicyAssistantError, QuestionError
 from .exports import TASK_COLUMNS, describe_target, due_date, export, leaf_tasks, task_records
@@ -279,13 +280,16 @@ def unit_view(tasks: list[Task], unit: str) -> UnitView:
 
 
 def unit_task_frame(tasks: list[Task], role: str) -> pd.DataFrame:
-    """Rows of a unit view: 编号, 任务, the other units, 目标 (count)."""
+    """Rows of a unit view: 编号, 任务, 工作内容 (what the task asks, in its own first sentences), the other units,
+    目标 (count), 完成时限."""
     other = "配合单位" if role == LEAD else "牵头单位"
+    columns = ["编号", "任务", "工作内容", other, "量化目标", "完成时限"]
     rows = []
     for t in tasks:
         others = "、".join(a for a in t.agencies if a != t.lead_agency) if role == LEAD else (t.lead_agency or "")
-        rows.append({"编号": t.id, "任务": t.title, other: others, "量化目标": len(t.targets)})
-    return pd.DataFrame(rows, columns=["编号", "任务", other, "量化目标"])
+        rows.append({"编号": t.id, "任务": t.title, "工作内容": task_summary(t), other: others,
+                     "量化目标": len(t.targets), "完成时限": t.deadline or ""})
+    return pd.DataFrame(rows, columns=columns)
 
 
 def unit_targets_frame(view: UnitView) -> pd.DataFrame:

