@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from .agencies import UNIT_LABELS
 from .embeddings import Embedder
 from .index import Index
 from .lexical import LexicalIndex
@@ -27,7 +28,8 @@ from .schema import Chunk, Hit
 ALPHA = 0.75
 _QUESTION_WORDS = re.compile(
     r"(?:由)?(?:谁|哪个部门|哪些部门|哪几个部门|哪家单位|哪些单位|哪个单位|哪几家|什么部门)(?:来)?(?:负责|牵头|主管|管|推|抓|干)?"
-    r"|是(?:什么|多少)|(?:要)?达到多少|多少|什么时候|何时|哪一?年|吗|呢|[？?！!]|是谁|负责单位|责任单位|牵头单位"
+    r"|是(?:什么|多少)|(?:要)?达到多少|多少|什么时候|何时|哪一?年|吗|呢|[？?！!]|是谁|"
+    + "|".join(sorted(UNIT_LABELS + ("负责单位",), key=len, reverse=True))  # the unit labels plans use: 配合单位 …
 )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from collections.abc import Sequence
 from typing import NamedTuple
 
@@ -62,6 +63,28 @@ class Weights:
     reduce_bonus: float = 0.3  # the question asks for a cut and the target is one
     dated_margin: float = 0.1  # a dated sentence must beat the best target by this to answer "when"
     other_plan_margin: float = 0.05  # another plan's best item this close to the best plan's answers too
+
+
+# nouns that say what kind of answer is wanted, or qualify without naming a subject (not what a question is about)
+_FRAME_WORDS = frozenset("年份 时间 数量 数目 目标 指标 规模 比例 水平 情况 任务 工作 问题 方面 内容 要求 标准 总量 总数 方案 时候 "
+                         "大家 程度 多长 多大 多少 节点 期限 时限 一共 总共 累计 够得上 普通 一般 主要 重点 全部 所有".split())
+_NOUN_TAGS = frozenset({"n", "nz", "vn", "l", "i", "nr", "nt", "ng", "an", "j"})
+
+
+@lru_cache(maxsize=256)
+def subject_words(topic: str) -> tuple[str, ...]:
+    """The nouns a question's topic names, whole and in their parts (臭氧浓度 → 臭氧浓度, 臭氧, 浓度); places and
+    words that only frame the question (程度, 期限, 一共) left out."""
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(60)
+    words: list[str] = []
+    for word, tag in jieba.posseg.cut(topic, HMM=False):
+        if tag in _NOUN_TAGS:
+            words += [w for w in dict.fromkeys([word, *jieba.cut_for_search(word, HMM=False)])
+                      if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in _FRAME_WORDS]
+    return tuple(dict.fromkeys(words))
 
 
 class Choice(NamedTuple):
@@ -159,6 +182,10 @@ class Ranker:
                 counts[ch] = counts.get(ch, 0) + 1
         self._idf = {key: ({ch: math.log((sizes[key] + 1) / (df + 0.5)) for ch, df in counts.items()},
                            math.log((sizes[key] + 1) / 0.5)) for key, counts in frequency.items()}
+        texts: dict[tuple[str, str], list[str]] = {}
+        for chunk in store.chunks:
+            texts.setdefault((chunk.policy, chunk.version), []).append(chunk.text)
+        self._text = {key: "\n".join(parts) for key, parts in texts.items()}
 
     # ------------------------------------------------------------- rows of items
     def task_for(self, hit: Hit) -> Task | None:
@@ -201,6 +228,18 @@ class Ranker:
         dense = max((sim for c, sim in zip(hit.chunks, hit.chunk_dense) if target.quote in c.sentence), default=0.0)
         return lexical, dense
 
+    def foreign_subject(self, topic: str, target: Target, hit: Hit) -> str | None:
+        """A noun of the question that the target's plan never writes, nor a policy term for it, and that the target's
+        own words do not half contain: 臭氧 asked, PM2.5 stated. Then the target is about another subject."""
+        text = self._text.get((hit.policy, hit.version), "")
+        own = target.metric + target.quote
+        for word in subject_words(topic):
+            if word in text or any(term in text for term in policy_terms(word)):
+                continue
+            if sum(c in own for c in word) * 2 < len(word):
+                return word
+        return None
+
     # ----------------------------------------------------------------- targets
     def best_target(self, question: str, hits: list[Hit], pinned_item: str | None = None,
                     previous: Target | None = None) -> Choice | None:
@@ -230,6 +269,8 @@ class Ranker:
                         lexical = max(lexical, 0.9 * self.coverage(terms, target.metric + own_part(target, task.targets), hit))
                     stated = target.value is not None and (target.value, target.unit) in stated_values
                     pinned = pinned_item is not None and hit.item_id == pinned_item
+                    if not (stated or pinned) and self.foreign_subject(topic, target, hit):
+                        continue
                     if not (lexical >= w.min_target_relevance or dense >= w.strong_dense or stated or pinned):
                         continue
                     score = lexical + 2 * max(0.0, dense - w.dense_floor) - w.rank_penalty * rank

@@ -17,6 +17,7 @@ PLAN = """某市医疗卫生服务能力提升工作方案
 （一）加强卫生人才队伍建设。到2027年，每万常住人口全科医生数达到4.2人，每千常住人口执业（助理）医师数达到3.4人。（市卫生健康委牵头，市人力资源社会保障局配合）
 （二）推进医疗设施建设。到2026年，新建社区卫生服务中心12个；到2027年，新建社区卫生服务中心20个，基层医疗卫生机构床位总数达到8000张。（市卫生健康委、市发展改革委负责）
 （三）降低群众就医负担。到2027年，个人卫生支出占卫生总费用比例下降到25%以内。（市医保局牵头）
+（四）改善城市空气质量。到2027年，细颗粒物（PM2.5）平均浓度控制在35微克/立方米以内。（市生态环境局牵头）
 """
 
 
@@ -68,3 +69,15 @@ def test_weights_are_one_value() -> None:
     assert weights.min_relevance > weights.min_target_relevance
     with pytest.raises(AttributeError):
         weights.min_relevance = 0.1  # type: ignore[misc]
+
+
+@pytest.mark.parametrize(("question", "value"), [
+    ("PM2.5平均浓度要控制在多少？", 35),
+    ("每万人口全科医生数要达到多少？", 4.2),
+    ("臭氧浓度要控制在多少？", None),  # the plan never names 臭氧: PM2.5 is another subject
+    ("每千人口注册护士数要达到多少？", None),  # nor 护士: 执业医师 is another subject
+])
+def test_a_target_about_another_subject_is_not_an_answer(engine: Engine, question: str, value: float | None) -> None:
+    answer = engine.ask(question)
+    assert [t.value for t in answer.targets] == ([value] if value is not None else [])
+    assert answer.not_found == (value is None)
