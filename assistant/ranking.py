@@ -72,19 +72,21 @@ _NOUN_TAGS = frozenset({"n", "nz", "vn", "l", "i", "nr", "nt", "ng", "an", "j"})
 
 
 @lru_cache(maxsize=256)
-def subject_words(topic: str) -> tuple[str, ...]:
-    """The nouns a question's topic names, whole and in their parts (臭氧浓度 → 臭氧浓度, 臭氧, 浓度); places and
-    words that only frame the question (程度, 期限, 一共) left out."""
+def subject_words(topic: str) -> tuple[tuple[str, ...], ...]:
+    """The nouns a question's topic names, each whole word with its parts (臭氧浓度 → 臭氧浓度, 臭氧, 浓度); places
+    and words that only frame the question (程度, 期限, 一共) left out."""
     import jieba
     import jieba.posseg
 
     jieba.setLogLevel(60)
-    words: list[str] = []
+    groups: list[tuple[str, ...]] = []
     for word, tag in jieba.posseg.cut(topic, HMM=False):
         if tag in _NOUN_TAGS:
-            words += [w for w in dict.fromkeys([word, *jieba.cut_for_search(word, HMM=False)])
-                      if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in _FRAME_WORDS]
-    return tuple(dict.fromkeys(words))
+            words = [w for w in dict.fromkeys([word, *jieba.cut_for_search(word, HMM=False)])
+                     if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in _FRAME_WORDS]
+            if words:
+                groups.append(tuple(words))
+    return tuple(groups)
 
 
 class Choice(NamedTuple):
@@ -233,11 +235,16 @@ class Ranker:
         own words do not half contain: 臭氧 asked, PM2.5 stated. Then the target is about another subject."""
         text = self._text.get((hit.policy, hit.version), "")
         own = target.metric + target.quote
-        for word in subject_words(topic):
-            if word in text or any(term in text for term in policy_terms(word)):
+
+        def written(word: str) -> bool:
+            return word in text or any(term in text for term in policy_terms(word))
+
+        for whole, *parts in subject_words(topic):
+            if written(whole):  # 自来水管: the plan's 供水 says it; its fragment 自来 is not a subject of its own
                 continue
-            if sum(c in own for c in word) * 2 < len(word):
-                return word
+            for word in (whole, *parts):
+                if not written(word) and sum(c in own for c in word) * 2 < len(word):
+                    return word
         return None
 
     # ----------------------------------------------------------------- targets
