@@ -35,12 +35,12 @@ _TARGET = re.compile(
 )
 YEAR = re.compile(r"(?<!比)(?<!\d)(20\d{2}|19\d{2})(?!\d)\s*年?")
 _PLAN_PERIOD = {"十四五": 2025, "十五五": 2030, "十六五": 2035}
-_OLD_VERSION = re.compile(r"旧版|原版|老版|修订前|上一版|之前的版本|原来的版本|原方案|修改前")
+_OLD_VERSION = re.compile(r"旧版|原版|老版|修订前|上一版|之前的版本|原来的版本|原方案|修改前|去年版|去年的版本|去年的方案|上一年的方案|前一版")
 _LEVEL_WORDS = {"省": re.compile(r"省里|省级|全省|省方案|省的方案|省政府"), "市": re.compile(r"市里|市级|全市方案|市的方案"),
                 "县": re.compile(r"县里|县级|全县|县的方案")}
 # the words of a unit name that say what kind of body it is, not which one
 _GENERIC = re.compile(r"(?:管理局|委员会|办公室|领导小组|服务中心|中心|集团|有限公司|公司|部门|单位|局|委|办|厅|署|院)$")
-UNIT_MENTION = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:局|委|办|厅|中心|集团|公司|部门|管委会|署|院)")
+UNIT_MENTION = re.compile(r"[\u4e00-\u9fff]{1,14}?(?:局|委|办|厅|中心|集团|公司|部门|管委会|署|院|处|站|支队|大队)")
 _UNIT_WORDS = re.compile(r"\d+(?:\.\d+)?|公里|平方米|平方|万|亿|吨|个|%|百分点|多少|几")
 
 
@@ -132,10 +132,16 @@ class Catalog:
                         # the kind of body written out counts too: 水务局 is 市水务局 before 市水务管理局, 住建厅 a 厅
                         ratio += 0.5 if unit.endswith(canonical(mention)) else 0.2 if unit[-1] == mention[-1] else 0.0
                         found.append((ratio, unit))
+                if found:
+                    break  # the longest mention that names a unit: 海事处, not its tail 事处 (…街道办事处)
             if found:
                 break
         if not found:
             return []
+        level = m.group()[:1] if m.group()[:1] in "省市县区" else ""
+        if level:  # 省卫健委 is the province's, 县供电公司 the county's: units of that level, where there are any
+            leveled = [(r, u) for r, u in found if u.startswith(level) or level + _core(m.group()[1:]) in u]
+            found = leveled or found
         best = max(r for r, _ in found)
         # every unit the short name fits equally well: 水务部门 → 市水务局 and 市水务管理局 when both exist
         return list(dict.fromkeys(u for r, u in sorted(found, key=lambda x: -x[0]) if r >= best - 0.1))

@@ -30,7 +30,7 @@ _UNIT_CUES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     (re.compile(r"多长|多远|公里|里程|长度|千米"), ("公里", "千米", "米")),
     (re.compile(r"多宽|宽度|多少米"), ("米",)),
     (re.compile(r"多密|密度"), ("公里/平方公里",)),
-    (re.compile(r"面积|平方米|多大面积|多少平"), ("平方米", "万平方米", "亿平方米", "平方公里")),
+    (re.compile(r"面积|平方米|多大面积|多少平"), ("平方米", "万平方米", "亿平方米", "平方公里", "亩", "万亩", "公顷", "万公顷")),
     (re.compile(r"比例|率|百分之|占比|占.{0,3}多|几成|百分点|%|多大一块"), ("%", "百分点", "个百分点")),
     (re.compile(r"(?<!哪)几个|多少个|多少家|几家|多少座|多少处|几座|几处|几所"), ("个", "家", "座", "处", "所")),
     (re.compile(r"几条|多少条|线路"), ("条",)),
@@ -39,7 +39,9 @@ _UNIT_CUES: list[tuple[re.Pattern[str], tuple[str, ...]]] = [
     # energy use is not an area: 能耗限额值 is never answered by 6380万平方米 (低能耗/近零能耗 name building types)
     (re.compile(r"(?<![低零])能耗|能源消费|耗能"), ("吨标准煤", "万吨标准煤", "千克标准煤", "千克标准煤/平方米", "千瓦时",
                                            "万千瓦时", "千瓦时/平方米", "%", "百分点", "个百分点")),
-    (re.compile(r"多少钱|资金|预算|投资额|票价|价格|补贴|奖励|奖补|补助|多少元|万元|亿元"), ("元", "万元", "亿元")),
+    # money, but not 万元 as the base of a rate (万元工业增加值用水量, 万元GDP能耗)
+    (re.compile(r"多少钱|资金|预算|投资额|票价|价格|补贴|奖励|奖补|补助|多少元|(?:万|亿)元(?!GDP|国内生产总值|地区生产总值|工业增加值|增加值|产值)"),
+     ("元", "万元", "亿元")),
 ]
 _ASKED_UNIT = re.compile(r"(?:多少|几)([\u4e00-\u9fff%/]{1,6})")
 _COUNT = ("个", "家", "座", "处", "所")
@@ -84,8 +86,12 @@ def subject_words(topic: str) -> tuple[tuple[str, ...], ...]:
         if tag in _NOUN_TAGS:
             words = [w for w in dict.fromkeys([word, *jieba.cut_for_search(word, HMM=False)])
                      if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in _FRAME_WORDS]
-            if words:
-                groups.append(tuple(words))
+        elif tag == "eng" and len(word) >= 2:  # LNG, PM: a term in Latin letters
+            words = [word]
+        else:
+            continue
+        if words:
+            groups.append(tuple(words))
     return tuple(groups)
 
 
@@ -232,18 +238,22 @@ class Ranker:
 
     def foreign_subject(self, topic: str, target: Target, hit: Hit) -> str | None:
         """A noun of the question that the target's plan never writes, nor a policy term for it, and that the target's
-        own words do not half contain: 臭氧 asked, PM2.5 stated. Then the target is about another subject."""
+        own words do not paraphrase: 臭氧 asked, PM2.5 stated. Then the target is about another subject."""
         text = self._text.get((hit.policy, hit.version), "")
         own = target.metric + target.quote
 
         def written(word: str) -> bool:
+            if word.isascii():
+                return re.search(re.escape(word), text, re.I) is not None
             return word in text or any(term in text for term in policy_terms(word))
 
         for whole, *parts in subject_words(topic):
             if written(whole):  # 自来水管: the plan's 供水 says it; its fragment 自来 is not a subject of its own
                 continue
             for word in (whole, *parts):
-                if not written(word) and sum(c in own for c in word) * 2 < len(word):
+                # half its characters in the target's words, its head (last) character among them: 消防员 for
+                # 专职消防队员 is a paraphrase; 示范区 for 示范校 is another thing (a Chinese compound ends in its head)
+                if not written(word) and (sum(c in own for c in word) * 2 < len(word) or word[-1] not in own):
                     return word
         return None
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from assistant.questions import Catalog, understand
 from assistant.schema import PolicyRecord
 
@@ -46,3 +48,20 @@ def test_intent_and_years() -> None:
     query = understand("“十四五”末和2030年的用水总量分别是多少？", CATALOG, UNITS)
     assert query.intent == "target" and query.years == [2030, 2025]
     assert understand("旧版方案里的目标是多少？", CATALOG, UNITS).old_version
+
+
+@pytest.mark.parametrize(("question", "units"), [
+    ("省卫健委在这块要干哪些活？", ["省卫生健康委"]),  # the level written first picks that level's unit
+    ("县供电公司要干啥？", ["国网梨树县供电公司"]),
+    ("卫健委负责什么？", ["市卫生健康委", "省卫生健康委"]),  # no level: each unit it may be
+    ("海事处要干哪些活？", ["宁波海事局北仑海事处"]),  # the longest mention, not its tail 事处 (…街道办事处)
+    ("市卫生健康委负责什么？", ["市卫生健康委"]),  # a name written in full is that unit only
+])
+def test_units_by_level_and_longest_mention(question: str, units: list[str]) -> None:
+    catalog = Catalog(units=["宁波海事局北仑海事处", "各街道办事处", "春晓街道办事处", "市卫生健康委", "省卫生健康委",
+                             "青岛供电公司", "国网梨树县供电公司"])
+    assert catalog.units_in(question) == units
+
+
+def test_last_years_version_is_the_old_version() -> None:
+    assert understand("去年版方案里，经常参加体育锻炼人数比例定的是多少？", Catalog()).old_version

@@ -81,3 +81,11 @@ def test_a_target_about_another_subject_is_not_an_answer(engine: Engine, questio
     answer = engine.ask(question)
     assert [t.value for t in answer.targets] == ([value] if value is not None else [])
     assert answer.not_found == (value is None)
+
+
+def test_measure_families_asked_by_words() -> None:
+    from assistant.ranking import _unit_cues
+
+    assert any("万亩" in family for family in _unit_cues("粮食播种面积要稳定在多少？"))  # 面积 in 亩 too
+    assert not _unit_cues("万元工业增加值用水量要控制在多少以内？")  # 万元 is a rate's base here, not money
+    assert ("元", "万元", "亿元") in _unit_cues("补贴资金要安排多少万元？")
