@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from assistant.answers import Assistant
+from assistant.db import check_schema, current_revision, head_revision, make_engine, migrate
 from assistant.errors import SchemaOutdated, StoreMismatch, StoreUnavailable
 from assistant.store.milvus import MilvusStore
 from assistant.store.sql import SqlTables
@@ -88,17 +89,34 @@ def test_unreachable_milvus_and_database_say_what_is_wrong(tmp_path: Path) -> No
     with pytest.raises(StoreUnavailable) as caught:
         SqlTables(f"postgresql+psycopg://user:secret@127.0.0.1:{free_port()}/policies")
     assert "secret" not in str(caught.value)
-    with pytest.raises(StoreUnavailable, match="数据库地址无效"):
+    with pytest.raises(StoreUnavailable, match="数据库地址无法识别.*database_url"):
         SqlTables("nosuchdb://x")
 
 
-def test_an_older_database_schema_is_refused_with_the_fix(tmp_path: Path) -> None:
-    url = f"sqlite:///{tmp_path / 's.sqlite'}"
-    tables = SqlTables(url)
-    with tables.engine.begin() as conn:
-        conn.execute(tables.t["meta"].update().where(tables.t["meta"].c.key == "schema").values(value="0"))
-    with pytest.raises(SchemaOutdated, match="早于程序所需.*policy-assistant ingest"):
-        SqlTables(url)
+def test_an_older_database_schema_is_refused_with_the_fix(database_url: str) -> None:
+    """A database the ledger migrated before the store's tables existed: the store refuses it, names the fix, and
+    works once that fix has been run."""
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0002_delays")
+        with pytest.raises(SchemaOutdated, match=f"0002_delays 比程序需要的 {head_revision()} 旧。"
+                                                 "请先运行：policy-assistant db migrate"):
+            SqlTables(database_url)
+        assert current_revision(engine) == "0002_delays"  # refused, not quietly upgraded
+        migrate(engine)
+    finally:
+        engine.dispose()
+    tables = SqlTables(database_url)
+    assert tables.visible() == [] and tables.serial() == 0
+    tables.close()
+
+
+def test_an_empty_database_gets_every_table(database_url: str) -> None:
+    """The store opened on a database with none of our tables makes them as ``db migrate`` does: the ledger's too."""
+    tables = SqlTables(database_url)
+    assert current_revision(tables.engine) == head_revision()
+    check_schema(tables.engine)
+    tables.close()
 
 
 def _cli(args: list[str], env: dict[str, str], **kwargs: object) -> subprocess.Popen[str]:
