@@ -113,5 +113,8 @@ def test_store_tables_made_by_the_earlier_release_are_kept(database_url: str) ->
         with engine.connect() as c:
             assert dict(c.execute(text("SELECT key, value FROM store_meta")).all()) == {"serial": "7"}
             assert c.execute(text("SELECT policy, version, title FROM store_generations")).one() == ("p", "v1", "方案")
+            # 0004: no record or appendix was kept for it, so its content hash is cleared for the next ingest to rewrite
+            assert c.execute(text("SELECT content_hash, record, appendix, appendix_start FROM store_generations")).one() \
+                == ("", "", "", 0)
     finally:
         engine.dispose()

@@ -20,7 +20,7 @@ from assistant.errors import SchemaOutdated, StoreMismatch, StoreUnavailable
 from assistant.store.milvus import MilvusStore
 from assistant.store.sql import SqlTables
 
-from conftest import QINGDAO, ROOT, FakeEmbedder
+from conftest import DATA, QINGDAO, ROOT, FakeEmbedder
 from helpers.milvus_server import free_port, milvus_server
 
 QUESTIONS = ["公共机构节能谁负责？", "新建建筑光伏覆盖率要达到多少？", "农村清洁取暖什么时候完成？", "轨道交通建设"]
@@ -67,6 +67,48 @@ def test_ingest_is_incremental_per_plan(tmp_path: Path, corpus_dir: Path, fake_e
     with pytest.raises(Exception, match="原有索引未改动"):
         store.sync([corpus_dir])
     assert store.latest_versions() == {QINGDAO.stem: "v1"}
+    store.close()
+
+
+def test_an_appendix_citation_is_located_as_the_local_index_locates_it(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+    """a3 names its units only in an appendix 分工表: the plan's record and appendix come back from SQL, so the
+    citation into the appendix has the same start on both backends, and it is where the quote is in the plan."""
+    from assistant.index import build_index, load_index
+    from assistant.policies import read_policy
+    from assistant.store.local import LocalStore
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = ("a3_city_renewal_pdf.pdf", "a4_chapter_lead.txt")
+    for name in names:
+        shutil.copy(DATA / "unseen" / name, corpus / name)
+    build_index(tmp_path / "local", [corpus], fake_embedder)
+    local = LocalStore(load_index(tmp_path / "local"), fake_embedder)
+    store = _store(tmp_path / "m", fake_embedder)
+    store.sync([corpus])
+    key = lambda i: (i.policy, i.version)  # noqa: E731
+    for mine, theirs in zip(sorted(store.policies, key=key), sorted(local.policies, key=key), strict=True):
+        assert (mine.record, mine.appendix, mine.appendix_start, mine.place) == \
+            (theirs.record, theirs.appendix, theirs.appendix_start, theirs.place)
+    assert any(i.appendix for i in store.policies) and all(i.record for i in store.policies)
+    texts = {p.policy: p.document.text for p in (read_policy(corpus / name) for name in names)}
+    in_appendix = 0
+    for unit in ("市住房和城乡建设局", "市经济和信息化局", "市发展改革委"):
+        want = Assistant(local, fake_embedder).ask(f"{unit}要做哪些工作？")
+        got = Assistant(store, fake_embedder).ask(f"{unit}要做哪些工作？")
+        assert got.citations == want.citations and got.citations
+        for cite in got.citations:
+            assert texts[cite.policy][cite.start:cite.start + len(cite.quote)] == cite.quote
+            in_appendix += cite.title.endswith("（附件：任务分工表）")
+    assert in_appendix
+    # a plan version written before its record and appendix were kept (what migration 0004 leaves: content hash
+    # cleared) is written again by the next ingest, from the vectors already in Milvus
+    with store.sql.engine.begin() as conn:
+        conn.execute(store.sql.t["generations"].update().values(content_hash="", record="", appendix="", appendix_start=0))
+    report = store.sync([corpus])
+    assert report.embedded == 0 and report.reused == report.chunks > 0
+    assert [(i.record, i.appendix, i.appendix_start) for i in sorted(store.policies, key=key)] == \
+        [(i.record, i.appendix, i.appendix_start) for i in sorted(local.policies, key=key)]
     store.close()
 
 

@@ -47,7 +47,7 @@ from ..index import BuildReport, PolicyInfo, Progress, ingest_lock
 from ..lexical import Tokenizer, domain_words
 from ..policies import Corpus, Policy, read_corpus, version_key
 from ..schema import Chunk, Clause, Hit, Task
-from .sql import Generation, SqlTables
+from .sql import Generation, SqlTables, generation_columns
 
 COLLECTION = "policy_chunks"
 FORMAT = "1"
@@ -447,7 +447,8 @@ class MilvusStore:
             "path": str(policy.path), "sha256": policy.sha256, "content_hash": content_hash(policy),
             "place": place, "level": level, "problems": json.dumps([p.model_dump() for p in policy.problems],
                                                                   ensure_ascii=False),
-            "user_words": json.dumps(tokenizer.user_words, ensure_ascii=False)})
+            "user_words": json.dumps(tokenizer.user_words, ensure_ascii=False),
+            **generation_columns(policy.record, policy.document.appendix, policy.document.appendix_start)})
         cache = self._existing_vectors(sorted({c.hash for c in chunks}))
         todo = sorted({c.text for c in chunks if c.hash not in cache})
         vectors: dict[str, Any] = {}

@@ -18,7 +18,7 @@ import sqlalchemy
 from ..db import check_schema, current_revision, display_url, make_engine, migrate
 from ..errors import DatabaseUnreachable, SchemaOutdated, StoreUnavailable
 from ..index import PolicyInfo
-from ..schema import Chunk, Clause, Problem, Task
+from ..schema import Chunk, Clause, PolicyRecord, Problem, Task
 from .tables import TABLES
 
 
@@ -36,8 +36,11 @@ class Generation(PolicyInfo):
 
     gen: int = 0
     content_hash: str = ""
-    place: str = ""
-    level: str = ""
+
+
+def generation_columns(record: PolicyRecord | None, appendix: str, appendix_start: int) -> dict[str, Any]:
+    """The columns of a plan version that PolicyInfo carries beside its title: its record and its appendix."""
+    return {"record": record.model_dump_json() if record else "", "appendix": appendix, "appendix_start": appendix_start}
 
 
 class SqlTables:
@@ -175,7 +178,8 @@ class SqlTables:
         rows = self._run(lambda conn: conn.execute(query).all())
         return [Generation(policy=r.policy, version=r.version, title=r.title, date=r.date or "", path=r.path or "",
                            sha256=r.sha256 or "", problems=[Problem(**p) for p in json.loads(r.problems or "[]")],
-                           gen=r.gen, content_hash=r.content_hash, place=r.place or "", level=r.level or "")
+                           record=PolicyRecord.model_validate_json(r.record) if r.record else None,
+                           appendix=r.appendix, appendix_start=r.appendix_start, gen=r.gen, content_hash=r.content_hash)
                 for r in rows]
 
     def user_words(self) -> list[str]:

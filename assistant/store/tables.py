@@ -1,6 +1,7 @@
 """The Milvus store's tables in SQL, defined once here on the shared ``db.Base.metadata``.
 
-    store_generations   one row per ingested plan version (policy, version, title, content hash…);
+    store_generations   one row per ingested plan version (policy, version, title, the policy
+                        record, the appendix text, content hash…);
                         ``gen`` is the id its rows are written under
     store_visible       (policy, version) → gen: what askers see. Written last, in the same transaction as
                         the plan's rows, so a plan becomes visible whole or not at all
@@ -9,7 +10,7 @@
     store_meta          a serial bumped on every switch (cheap change detection for readers)
 
 The database makes and changes them only through the Alembic migrations in ``assistant/migrations/``
-(0003_store), beside the ledger's: one ``policy-assistant db migrate`` makes both.
+(0003_store, 0004_store_records), beside the ledger's: one ``policy-assistant db migrate`` makes both.
 ``tests/test_db.py`` checks that the migrated database is exactly these tables.
 """
 
@@ -33,6 +34,10 @@ generations = Table(
     Column("level", String(20), default=""), Column("problems", Text, default="[]"),
     Column("user_words", Text, default="[]"), Column("n_chunks", Integer, default=0),
     Column("total_len", Integer, default=0), Column("complete", Boolean, default=False),
+    # what the plan says it is (PolicyRecord as JSON, "" for none) and its appendix, as the local index keeps them
+    Column("record", Text, nullable=False, default="", server_default=""),
+    Column("appendix", Text, nullable=False, default="", server_default=""),
+    Column("appendix_start", Integer, nullable=False, default=0, server_default="0"),
     sqlite_autoincrement=True)  # a generation id is never reused: orphan rows can never become visible
 
 visible = Table("store_visible", _md, Column("policy", String(200), primary_key=True),
