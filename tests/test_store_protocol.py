@@ -1,4 +1,5 @@
-"""Both stores through the same protocol: local, Milvus Lite from a file, and a Milvus Lite server process.
+"""Both stores through the same protocol: local, Milvus Lite from a file (tables in SQLite, or in a throwaway
+PostgreSQL cluster), and a Milvus Lite server process.
 
 Each backend holds the Qingdao plan (two versions) with the fake embedder; every lookup, every search and the
 whole Qingdao eval set must come out as the local index gives them.
@@ -19,10 +20,10 @@ from assistant.store import Store
 from assistant.store.local import LocalStore
 from assistant.store.milvus import MilvusStore
 
-from conftest import QINGDAO, ROOT, FakeEmbedder
+from conftest import QINGDAO, ROOT, FakeEmbedder, _drop_pg_database, _new_pg_database
 from helpers.milvus_server import milvus_server
 
-BACKENDS = ["local", "milvus-file", "milvus-server"]
+BACKENDS = ["local", "milvus-file", "milvus-postgresql", "milvus-server"]
 QUESTIONS = ["公共机构节能谁负责？", "新建建筑光伏覆盖率要达到多少？", "轨道交通建设", "农村清洁取暖什么时候完成？"]
 
 
@@ -47,6 +48,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def postgresql_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database on the session's throwaway PostgreSQL cluster (the ledger tests' server)."""
+    server = request.getfixturevalue("postgres_server")
+    name, url = _new_pg_database(server)
+    yield url
+    _drop_pg_database(server, name)
+
+
+@pytest.fixture(scope="module")
 def local(corpus: Path, embedder: FakeEmbedder, tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
     from assistant.index import build_index
 
@@ -57,18 +67,24 @@ def local(corpus: Path, embedder: FakeEmbedder, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture(scope="module")
 def stores(request: pytest.FixtureRequest, local: LocalStore, corpus: Path, embedder: FakeEmbedder,
-           tmp_path_factory: pytest.TempPathFactory) -> dict[str, Store]:
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Store]]:
     out: dict[str, Store] = {"local": local}
     folder = tmp_path_factory.mktemp("milvus-file")
     file_store = MilvusStore(str(folder / "milvus.db"), f"sqlite:///{folder / 'store.sqlite'}", embedder, folder)
     file_store.sync([corpus])
     out["milvus-file"] = file_store
+    folder = tmp_path_factory.mktemp("milvus-postgresql")
+    pg_store = MilvusStore(str(folder / "milvus.db"), request.getfixturevalue("postgresql_url"), embedder, folder)
+    pg_store.sync([corpus])
+    out["milvus-postgresql"] = pg_store
     uri = request.getfixturevalue("server")
     folder = tmp_path_factory.mktemp("milvus-server-client")
     server_store = MilvusStore(uri, f"sqlite:///{folder / 'store.sqlite'}", embedder, folder, collection="protocol")
     server_store.sync([corpus])
     out["milvus-server"] = server_store
-    return out
+    yield out
+    for store in (file_store, pg_store, server_store):
+        store.close()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
