@@ -133,6 +133,21 @@ def test_unreachable_milvus_and_database_say_what_is_wrong(tmp_path: Path) -> No
     assert "secret" not in str(caught.value)
     with pytest.raises(StoreUnavailable, match="数据库地址无法识别.*database_url"):
         SqlTables("nosuchdb://x")
+    with pytest.raises(StoreUnavailable, match="所需的驱动未安装.*postgresql\\+psycopg://") as caught:
+        SqlTables("mysql://office:secret@db.example/policies")  # a dialect whose driver is not installed
+    assert "secret" not in str(caught.value)
+
+
+def test_a_wrong_milvus_uri_says_what_is_wrong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    url = f"sqlite:///{tmp_path / 's.sqlite'}"
+    with pytest.raises(StoreUnavailable, match="milvus_uri 的写法无法识别.*htp://127.0.0.1:19530.*http://主机:端口"):
+        MilvusStore("htp://127.0.0.1:19530", url, FakeEmbedder(), tmp_path)
+    assert not (tmp_path / "htp:").exists()  # a mistyped address is not a folder to make
+    (tmp_path / "notes.txt").write_text("x", "utf-8")
+    for path in (tmp_path / "notes.txt", tmp_path / "notes.txt" / "milvus.db"):  # a file, and a folder that cannot be
+        with pytest.raises(StoreUnavailable, match=f"无法打开 Milvus Lite 数据文件，请确认该路径可写.*{path.name}"):
+            MilvusStore(str(path), url, FakeEmbedder(), tmp_path)
 
 
 def test_an_older_database_schema_is_refused_with_the_fix(database_url: str) -> None:
@@ -175,10 +190,49 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
     return env
 
 
-def test_the_cli_says_when_milvus_is_unreachable_and_exits_1(tmp_path: Path) -> None:
-    env = _env(tmp_path, milvus_uri=f"http://127.0.0.1:{free_port()}")
-    out, err = _cli(["ask", "公共机构节能谁负责？"], env).communicate(timeout=120)
-    assert "错误：无法连接 Milvus 服务" in err and "Traceback" not in err
+def _older_database(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    migrate(engine, "0002_delays")
+    engine.dispose()
+
+
+def _collection_of_another_model(tmp_path: Path) -> None:
+    """An ingest with the 256-dimensional fake model (in a process of its own: Milvus Lite holds its file until exit)."""
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(QINGDAO, tmp_path / "corpus" / QINGDAO.name)
+    ingest = _cli(["ingest"], _env(tmp_path, embedding_model="fake"))
+    err = ingest.communicate(timeout=300)[1]
+    assert ingest.returncode == 0, err
+
+
+BAD_STATES = {  # name: (settings, what to prepare, what the one line says)
+    "milvus-unreachable": ({"milvus_uri": "http://127.0.0.1:{port}"}, None, "无法连接 Milvus 服务.*milvus_uri"),
+    "wrong-milvus-uri": ({"milvus_uri": "htp://127.0.0.1:19530"}, None, "milvus_uri 的写法无法识别.*http://主机:端口"),
+    "database-unreachable": ({"database_url": "postgresql+psycopg://office:secret@127.0.0.1:{port}/policies"}, None,
+                             "无法连接数据库 postgresql\\+psycopg://office:\\*\\*\\*@127.0.0.1.*database_url"),
+    "wrong-database-url": ({"database_url": "mysql://office@db.example/policies"}, None, "所需的驱动未安装.*database_url"),
+    "older-schema": ({}, _older_database, "0002_delays 比程序需要的 .* 旧。请先运行：policy-assistant db migrate"),
+    "another-model": ({"embedding_model": "fake-128"}, _collection_of_another_model,
+                      "Milvus 集合由模型 fake/bigram-hash-256（维度 256）生成，当前配置为 fake.*128.*policy-assistant ingest"),
+}
+
+
+@pytest.mark.parametrize("state", BAD_STATES)
+def test_the_cli_says_what_is_wrong_and_exits_1(tmp_path: Path, state: str) -> None:
+    """Every bad state of the Milvus store is one line in Chinese with the fix, exit code 1, never a traceback
+    and never an answer."""
+    import re
+
+    values, prepare, message = BAD_STATES[state]
+    if prepare is not None:
+        prepare(tmp_path)
+    env = _env(tmp_path, **{"embedding_model": "fake", **{k: v.format(port=free_port()) for k, v in values.items()}})
+    ask = _cli(["ask", "公共机构节能谁负责？"], env)
+    out, err = ask.communicate(timeout=120)
+    assert ask.returncode == 1 and out == "" and "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.startswith("错误：")]
+    assert len(lines) == 1 and re.search(message, lines[0]), err
+    assert "secret" not in err
 
 
 @pytest.mark.slow

@@ -71,6 +71,9 @@ def _connect(uri: str) -> Any:
     """A MilvusClient for a Lite file path or an http(s):// server; StoreUnavailable with the fix if not."""
     pymilvus = _pymilvus()
     remote = uri.startswith(("http://", "https://", "tcp://", "grpc://"))
+    if not remote and "://" in uri:  # htp://…, milvus://…: a mistyped address, not a file to create
+        raise StoreUnavailable(f"milvus_uri 的写法无法识别（milvus_uri = {uri}）",
+                               "请写 Milvus Lite 数据文件的路径，或 Milvus 服务的地址 http://主机:端口")
     try:
         if remote:
             return pymilvus.MilvusClient(uri=uri, timeout=10)
@@ -83,7 +86,7 @@ def _connect(uri: str) -> Any:
         elif remote:
             why = "无法连接 Milvus 服务，请确认服务已启动、地址和端口正确"
         else:
-            why = "无法打开 Milvus Lite 数据文件"
+            why = "无法打开 Milvus Lite 数据文件，请确认该路径可写、不是别的文件"
         raise StoreUnavailable(f"{why}（milvus_uri = {uri}）") from exc
 
 
