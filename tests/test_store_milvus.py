@@ -168,6 +168,27 @@ def test_an_older_database_schema_is_refused_with_the_fix(database_url: str) -> 
     tables.close()
 
 
+def test_a_database_the_earlier_release_made_without_alembic_is_refused_until_migrated(database_url: str) -> None:
+    """The store's tables made by the earlier release's create_all, no Alembic version: refused with the fix,
+    never quietly migrated; ``db migrate`` keeps the table and its rows."""
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as c:
+            c.execute(text("CREATE TABLE store_meta (key VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)"))
+            c.execute(text("INSERT INTO store_meta (key, value) VALUES ('schema', '1'), ('serial', '5')"))
+        with pytest.raises(SchemaOutdated, match="中的数据表由旧版本建立。请先备份数据库，再运行：policy-assistant db migrate"):
+            SqlTables(database_url)
+        assert current_revision(engine) is None
+        migrate(engine)
+    finally:
+        engine.dispose()
+    tables = SqlTables(database_url)
+    assert tables.serial() == 5 and tables.visible() == []
+    tables.close()
+
+
 def test_an_empty_database_gets_every_table(database_url: str) -> None:
     """The store opened on a database with none of our tables makes them as ``db migrate`` does: the ledger's too."""
     tables = SqlTables(database_url)
