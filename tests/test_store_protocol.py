@@ -202,16 +202,16 @@ def _ask_all(assistant: Assistant, questions: list[dict[str, object]], scoped: b
 @pytest.mark.parametrize("scoped", [False, True], ids=["all-plans", "its-plan"])
 def test_every_question_set_gives_the_same_answers_with_every_plan_loaded(
         all_plans: tuple[LocalStore, MilvusStore], embedder: FakeEmbedder, scoped: bool) -> None:
-    """400 questions (15 per unseen plan, the two cross-plan sets, the Qingdao eval set), each asked with all 16
-    plans loaded and again within its own plan: units, lead, targets, not-found and every citation (plan, item,
+    """Every question (15 per unseen plan, the cross-plan sets, the Qingdao eval set: 400 when written), each asked
+    with every plan loaded and again within its own plan: units, lead, targets, not-found and every citation (plan, item,
     start) are the same on both stores. The corpus is under ``exact_limit`` chunks, so Milvus scores every chunk
     of the scope as the local index does; above it, the hybrid candidates path is compared in the test above."""
     local, milvus = all_plans
-    assert len(local.latest_versions()) == len(milvus.latest_versions()) == 16  # a5 in two files and two versions
+    assert len(local.latest_versions()) == len(milvus.latest_versions()) >= 16  # a5: two files, two versions, one policy
     assert len(milvus.chunks) == len(local.chunks) <= milvus.exact_limit
     files = sorted(UNSEEN.glob("*.questions.jsonl")) + [ROOT / "eval" / "questions.jsonl"]
     questions = [q for f in files for q in load_questions(f)]
-    assert len(questions) == 400 and {f.name for f in files} >= {"cross.questions.jsonl", "cross_c.questions.jsonl"}
+    assert len(questions) >= 400 and {f.name for f in files} >= {"cross.questions.jsonl", "cross_c.questions.jsonl"}
     want = _ask_all(Assistant(local, embedder), questions, scoped)
     got = _ask_all(Assistant(milvus, embedder), questions, scoped)
     differ = [f"{q['id']} {q['question']}: local {a} / milvus {b}" for q, a, b in zip(questions, want, got) if a != b]
