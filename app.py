@@ -353,7 +353,15 @@ def main() -> None:
         settings = load_settings()
         with st.spinner("正在加载语义模型……"):
             engine = engine_for(settings.model_dump_json(exclude={"llm_api_key"}), settings)
-        index = ready_index(engine)
+        try:
+            index = ready_index(engine)
+        except PolicyAssistantError as exc:
+            if page != "督办":
+                raise
+            st.error(str(exc))  # the ledger needs only the database: it is still served
+            with shown_errors():
+                page_ledger(engine, None)
+            return
         st.sidebar.caption(f"已收录 {len(index.policies)} 份政策文件、{len(views.latest_tasks(index))} 项任务")
         if not index.policies:
             st.sidebar.warning("文件库是空的：请在“文件库”上传政策文件。")

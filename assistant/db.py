@@ -64,6 +64,10 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, **kwargs)
     except (ArgumentError, NoSuchModuleError, ValueError) as exc:
         raise DatabaseUnreachable(f"数据库地址无法识别：{display_url(url)}（请检查 database_url 设置）") from exc
+    except ImportError as exc:  # mysql://, postgresql+psycopg2://: a dialect whose driver is not installed
+        raise DatabaseUnreachable(f"数据库地址 {display_url(url)} 所需的驱动未安装（{exc.name or exc}）。"
+                                  "请检查 database_url 设置：SQLite 文件写 sqlite:///路径，"
+                                  "PostgreSQL 写 postgresql+psycopg://用户:密码@主机/库名") from exc
     if url.startswith("sqlite"):
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine

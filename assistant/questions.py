@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from .agencies import canonical
 from .errors import QuestionError
@@ -71,6 +72,7 @@ def detect_intent(question: str, names_unit: bool = False) -> Intent:
     return "general"
 
 
+@lru_cache(maxsize=65536)  # every question looks up the core of every unit the plans name: worked out once each
 def _core(name: str) -> str:
     """What distinguishes a unit: its name without places, brand prefix and generic tail
     (市住房城乡建设局 → 住房城乡建设, 国网洛阳供电公司 → 供电)."""

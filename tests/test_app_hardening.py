@@ -84,3 +84,28 @@ def test_gbk_docx_and_odd_names_upload_and_answer(app_env: Path, corpus_dir: Pat
     at.sidebar.radio(key="page").set_value("问答").run()
     at = ask(at, "到2025年城镇新建建筑中绿色建筑占比达到多少？")
     assert "100%" in at.success[0].value
+
+
+def test_an_unreachable_milvus_store_is_named_on_every_page(app_env: Path, tmp_path: Path,  # noqa: F811
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """store = "milvus" with nothing listening at milvus_uri: each page says so in one Chinese line, and the app
+    keeps serving what needs no Milvus: the pages still switch, and the ledger (the database only) is shown."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("POLICY_ASSISTANT_STORE", "milvus")
+    monkeypatch.setenv("POLICY_ASSISTANT_MILVUS_URI", f"http://127.0.0.1:{port}")
+    monkeypatch.setenv("POLICY_ASSISTANT_DATABASE_URL", f"sqlite:///{tmp_path / 'store.sqlite'}")
+    at = start()
+    for page in ("问答", "责任分工表", "文件库"):
+        at.sidebar.radio(key="page").set_value(page).run()
+        assert not at.exception, at.exception
+        assert [e.value for e in at.error] == [
+            f"无法连接 Milvus 服务，请确认服务已启动、地址和端口正确（milvus_uri = http://127.0.0.1:{port}）"]
+    at.sidebar.radio(key="page").set_value("督办").run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [
+        f"无法连接 Milvus 服务，请确认服务已启动、地址和端口正确（milvus_uri = http://127.0.0.1:{port}）"]
+    assert [h.value for h in at.header] == ["督办台账"] and any("还没有台账" in i.value for i in at.info)

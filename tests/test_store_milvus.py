@@ -15,11 +15,12 @@ from pathlib import Path
 import pytest
 
 from assistant.answers import Assistant
+from assistant.db import check_schema, current_revision, head_revision, make_engine, migrate
 from assistant.errors import SchemaOutdated, StoreMismatch, StoreUnavailable
 from assistant.store.milvus import MilvusStore
 from assistant.store.sql import SqlTables
 
-from conftest import QINGDAO, ROOT, FakeEmbedder
+from conftest import DATA, QINGDAO, ROOT, FakeEmbedder
 from helpers.milvus_server import free_port, milvus_server
 
 QUESTIONS = ["公共机构节能谁负责？", "新建建筑光伏覆盖率要达到多少？", "农村清洁取暖什么时候完成？", "轨道交通建设"]
@@ -69,6 +70,48 @@ def test_ingest_is_incremental_per_plan(tmp_path: Path, corpus_dir: Path, fake_e
     store.close()
 
 
+def test_an_appendix_citation_is_located_as_the_local_index_locates_it(tmp_path: Path, fake_embedder: FakeEmbedder) -> None:
+    """a3 names its units only in an appendix 分工表: the plan's record and appendix come back from SQL, so the
+    citation into the appendix has the same start on both backends, and it is where the quote is in the plan."""
+    from assistant.index import build_index, load_index
+    from assistant.policies import read_policy
+    from assistant.store.local import LocalStore
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    names = ("a3_city_renewal_pdf.pdf", "a4_chapter_lead.txt")
+    for name in names:
+        shutil.copy(DATA / "unseen" / name, corpus / name)
+    build_index(tmp_path / "local", [corpus], fake_embedder)
+    local = LocalStore(load_index(tmp_path / "local"), fake_embedder)
+    store = _store(tmp_path / "m", fake_embedder)
+    store.sync([corpus])
+    key = lambda i: (i.policy, i.version)  # noqa: E731
+    for mine, theirs in zip(sorted(store.policies, key=key), sorted(local.policies, key=key), strict=True):
+        assert (mine.record, mine.appendix, mine.appendix_start, mine.place) == \
+            (theirs.record, theirs.appendix, theirs.appendix_start, theirs.place)
+    assert any(i.appendix for i in store.policies) and all(i.record for i in store.policies)
+    texts = {p.policy: p.document.text for p in (read_policy(corpus / name) for name in names)}
+    in_appendix = 0
+    for unit in ("市住房和城乡建设局", "市经济和信息化局", "市发展改革委"):
+        want = Assistant(local, fake_embedder).ask(f"{unit}要做哪些工作？")
+        got = Assistant(store, fake_embedder).ask(f"{unit}要做哪些工作？")
+        assert got.citations == want.citations and got.citations
+        for cite in got.citations:
+            assert texts[cite.policy][cite.start:cite.start + len(cite.quote)] == cite.quote
+            in_appendix += cite.title.endswith("（附件：任务分工表）")
+    assert in_appendix
+    # a plan version written before its record and appendix were kept (what migration 0004 leaves: content hash
+    # cleared) is written again by the next ingest, from the vectors already in Milvus
+    with store.sql.engine.begin() as conn:
+        conn.execute(store.sql.t["generations"].update().values(content_hash="", record="", appendix="", appendix_start=0))
+    report = store.sync([corpus])
+    assert report.embedded == 0 and report.reused == report.chunks > 0
+    assert [(i.record, i.appendix, i.appendix_start) for i in sorted(store.policies, key=key)] == \
+        [(i.record, i.appendix, i.appendix_start) for i in sorted(local.policies, key=key)]
+    store.close()
+
+
 def test_a_collection_of_another_model_or_dimension_is_refused(tmp_path: Path, corpus_dir: Path) -> None:
     store = _store(tmp_path, FakeEmbedder())
     store.sync([corpus_dir])
@@ -88,17 +131,70 @@ def test_unreachable_milvus_and_database_say_what_is_wrong(tmp_path: Path) -> No
     with pytest.raises(StoreUnavailable) as caught:
         SqlTables(f"postgresql+psycopg://user:secret@127.0.0.1:{free_port()}/policies")
     assert "secret" not in str(caught.value)
-    with pytest.raises(StoreUnavailable, match="数据库地址无效"):
+    with pytest.raises(StoreUnavailable, match="数据库地址无法识别.*database_url"):
         SqlTables("nosuchdb://x")
+    with pytest.raises(StoreUnavailable, match="所需的驱动未安装.*postgresql\\+psycopg://") as caught:
+        SqlTables("mysql://office:secret@db.example/policies")  # a dialect whose driver is not installed
+    assert "secret" not in str(caught.value)
 
 
-def test_an_older_database_schema_is_refused_with_the_fix(tmp_path: Path) -> None:
+def test_a_wrong_milvus_uri_says_what_is_wrong(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
     url = f"sqlite:///{tmp_path / 's.sqlite'}"
-    tables = SqlTables(url)
-    with tables.engine.begin() as conn:
-        conn.execute(tables.t["meta"].update().where(tables.t["meta"].c.key == "schema").values(value="0"))
-    with pytest.raises(SchemaOutdated, match="早于程序所需.*policy-assistant ingest"):
-        SqlTables(url)
+    with pytest.raises(StoreUnavailable, match="milvus_uri 的写法无法识别.*htp://127.0.0.1:19530.*http://主机:端口"):
+        MilvusStore("htp://127.0.0.1:19530", url, FakeEmbedder(), tmp_path)
+    assert not (tmp_path / "htp:").exists()  # a mistyped address is not a folder to make
+    (tmp_path / "notes.txt").write_text("x", "utf-8")
+    for path in (tmp_path / "notes.txt", tmp_path / "notes.txt" / "milvus.db"):  # a file, and a folder that cannot be
+        with pytest.raises(StoreUnavailable, match=f"无法打开 Milvus Lite 数据文件，请确认该路径可写.*{path.name}"):
+            MilvusStore(str(path), url, FakeEmbedder(), tmp_path)
+
+
+def test_an_older_database_schema_is_refused_with_the_fix(database_url: str) -> None:
+    """A database the ledger migrated before the store's tables existed: the store refuses it, names the fix, and
+    works once that fix has been run."""
+    engine = make_engine(database_url)
+    try:
+        migrate(engine, "0002_delays")
+        with pytest.raises(SchemaOutdated, match=f"0002_delays 比程序需要的 {head_revision()} 旧。"
+                                                 "请先运行：policy-assistant db migrate"):
+            SqlTables(database_url)
+        assert current_revision(engine) == "0002_delays"  # refused, not quietly upgraded
+        migrate(engine)
+    finally:
+        engine.dispose()
+    tables = SqlTables(database_url)
+    assert tables.visible() == [] and tables.serial() == 0
+    tables.close()
+
+
+def test_a_database_the_earlier_release_made_without_alembic_is_refused_until_migrated(database_url: str) -> None:
+    """The store's tables made by the earlier release's create_all, no Alembic version: refused with the fix,
+    never quietly migrated; ``db migrate`` keeps the table and its rows."""
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as c:
+            c.execute(text("CREATE TABLE store_meta (key VARCHAR(64) PRIMARY KEY, value TEXT NOT NULL)"))
+            c.execute(text("INSERT INTO store_meta (key, value) VALUES ('schema', '1'), ('serial', '5')"))
+        with pytest.raises(SchemaOutdated, match="中的数据表由旧版本建立。请先备份数据库，再运行：policy-assistant db migrate"):
+            SqlTables(database_url)
+        assert current_revision(engine) is None
+        migrate(engine)
+    finally:
+        engine.dispose()
+    tables = SqlTables(database_url)
+    assert tables.serial() == 5 and tables.visible() == []
+    tables.close()
+
+
+def test_an_empty_database_gets_every_table(database_url: str) -> None:
+    """The store opened on a database with none of our tables makes them as ``db migrate`` does: the ledger's too."""
+    tables = SqlTables(database_url)
+    assert current_revision(tables.engine) == head_revision()
+    check_schema(tables.engine)
+    tables.close()
 
 
 def _cli(args: list[str], env: dict[str, str], **kwargs: object) -> subprocess.Popen[str]:
@@ -115,10 +211,49 @@ def _env(tmp_path: Path, **values: str) -> dict[str, str]:
     return env
 
 
-def test_the_cli_says_when_milvus_is_unreachable_and_exits_1(tmp_path: Path) -> None:
-    env = _env(tmp_path, milvus_uri=f"http://127.0.0.1:{free_port()}")
-    out, err = _cli(["ask", "公共机构节能谁负责？"], env).communicate(timeout=120)
-    assert "错误：无法连接 Milvus 服务" in err and "Traceback" not in err
+def _older_database(tmp_path: Path) -> None:
+    engine = make_engine(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    migrate(engine, "0002_delays")
+    engine.dispose()
+
+
+def _collection_of_another_model(tmp_path: Path) -> None:
+    """An ingest with the 256-dimensional fake model (in a process of its own: Milvus Lite holds its file until exit)."""
+    (tmp_path / "corpus").mkdir()
+    shutil.copy(QINGDAO, tmp_path / "corpus" / QINGDAO.name)
+    ingest = _cli(["ingest"], _env(tmp_path, embedding_model="fake"))
+    err = ingest.communicate(timeout=300)[1]
+    assert ingest.returncode == 0, err
+
+
+BAD_STATES = {  # name: (settings, what to prepare, what the one line says)
+    "milvus-unreachable": ({"milvus_uri": "http://127.0.0.1:{port}"}, None, "无法连接 Milvus 服务.*milvus_uri"),
+    "wrong-milvus-uri": ({"milvus_uri": "htp://127.0.0.1:19530"}, None, "milvus_uri 的写法无法识别.*http://主机:端口"),
+    "database-unreachable": ({"database_url": "postgresql+psycopg://office:secret@127.0.0.1:{port}/policies"}, None,
+                             "无法连接数据库 postgresql\\+psycopg://office:\\*\\*\\*@127.0.0.1.*database_url"),
+    "wrong-database-url": ({"database_url": "mysql://office@db.example/policies"}, None, "所需的驱动未安装.*database_url"),
+    "older-schema": ({}, _older_database, "0002_delays 比程序需要的 .* 旧。请先运行：policy-assistant db migrate"),
+    "another-model": ({"embedding_model": "fake-128"}, _collection_of_another_model,
+                      "Milvus 集合由模型 fake/bigram-hash-256（维度 256）生成，当前配置为 fake.*128.*policy-assistant ingest"),
+}
+
+
+@pytest.mark.parametrize("state", BAD_STATES)
+def test_the_cli_says_what_is_wrong_and_exits_1(tmp_path: Path, state: str) -> None:
+    """Every bad state of the Milvus store is one line in Chinese with the fix, exit code 1, never a traceback
+    and never an answer."""
+    import re
+
+    values, prepare, message = BAD_STATES[state]
+    if prepare is not None:
+        prepare(tmp_path)
+    env = _env(tmp_path, **{"embedding_model": "fake", **{k: v.format(port=free_port()) for k, v in values.items()}})
+    ask = _cli(["ask", "公共机构节能谁负责？"], env)
+    out, err = ask.communicate(timeout=120)
+    assert ask.returncode == 1 and out == "" and "Traceback" not in err, err
+    lines = [line for line in err.splitlines() if line.startswith("错误：")]
+    assert len(lines) == 1 and re.search(message, lines[0]), err
+    assert "secret" not in err
 
 
 @pytest.mark.slow

@@ -1,7 +1,9 @@
-"""Both stores through the same protocol: local, Milvus Lite from a file, and a Milvus Lite server process.
+"""Both stores through the same protocol: local, Milvus Lite from a file (tables in SQLite, or in a throwaway
+PostgreSQL cluster), and a Milvus Lite server process.
 
 Each backend holds the Qingdao plan (two versions) with the fake embedder; every lookup, every search and the
-whole Qingdao eval set must come out as the local index gives them.
+whole Qingdao eval set must come out as the local index gives them. Then every plan of tests/data/unseen and
+Qingdao loaded at once, local and Milvus Lite: every question of their question sets gets the same answer.
 """
 
 from __future__ import annotations
@@ -12,17 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from assistant.answers import Assistant
+from assistant.answers import Assistant, Conversation
 from assistant.evaluation import load_questions, run_eval
 from assistant.index import load_index
 from assistant.store import Store
 from assistant.store.local import LocalStore
 from assistant.store.milvus import MilvusStore
+from assistant.schema import Answer
 
-from conftest import QINGDAO, ROOT, FakeEmbedder
+from conftest import DATA, QINGDAO, ROOT, FakeEmbedder, _drop_pg_database, _new_pg_database
 from helpers.milvus_server import milvus_server
 
-BACKENDS = ["local", "milvus-file", "milvus-server"]
+BACKENDS = ["local", "milvus-file", "milvus-postgresql", "milvus-server"]
 QUESTIONS = ["公共机构节能谁负责？", "新建建筑光伏覆盖率要达到多少？", "轨道交通建设", "农村清洁取暖什么时候完成？"]
 
 
@@ -47,6 +50,15 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
+def postgresql_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh database on the session's throwaway PostgreSQL cluster (the ledger tests' server)."""
+    server = request.getfixturevalue("postgres_server")
+    name, url = _new_pg_database(server)
+    yield url
+    _drop_pg_database(server, name)
+
+
+@pytest.fixture(scope="module")
 def local(corpus: Path, embedder: FakeEmbedder, tmp_path_factory: pytest.TempPathFactory) -> LocalStore:
     from assistant.index import build_index
 
@@ -57,18 +69,24 @@ def local(corpus: Path, embedder: FakeEmbedder, tmp_path_factory: pytest.TempPat
 
 @pytest.fixture(scope="module")
 def stores(request: pytest.FixtureRequest, local: LocalStore, corpus: Path, embedder: FakeEmbedder,
-           tmp_path_factory: pytest.TempPathFactory) -> dict[str, Store]:
+           tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Store]]:
     out: dict[str, Store] = {"local": local}
     folder = tmp_path_factory.mktemp("milvus-file")
     file_store = MilvusStore(str(folder / "milvus.db"), f"sqlite:///{folder / 'store.sqlite'}", embedder, folder)
     file_store.sync([corpus])
     out["milvus-file"] = file_store
+    folder = tmp_path_factory.mktemp("milvus-postgresql")
+    pg_store = MilvusStore(str(folder / "milvus.db"), request.getfixturevalue("postgresql_url"), embedder, folder)
+    pg_store.sync([corpus])
+    out["milvus-postgresql"] = pg_store
     uri = request.getfixturevalue("server")
     folder = tmp_path_factory.mktemp("milvus-server-client")
     server_store = MilvusStore(uri, f"sqlite:///{folder / 'store.sqlite'}", embedder, folder, collection="protocol")
     server_store.sync([corpus])
     out["milvus-server"] = server_store
-    return out
+    yield out
+    for store in (file_store, pg_store, server_store):
+        store.close()
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
@@ -135,3 +153,67 @@ def test_large_scopes_go_through_the_hybrid_candidates(stores: dict[str, Store],
                for a, b in zip(got.records, want.records))
     assert same / len(want.records) >= 0.95
     assert got.metrics["accuracy"] >= want.metrics["accuracy"] - 0.02
+
+
+# ------------------------------------------------------------------ every plan loaded at once
+UNSEEN = DATA / "unseen"
+
+
+@pytest.fixture(scope="module")
+def all_plans(embedder: FakeEmbedder, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[LocalStore, MilvusStore]]:
+    """Every plan of tests/data/unseen (a .docx and its .pdf, a revised version) and Qingdao, in both stores."""
+    from assistant.index import build_index
+
+    root = tmp_path_factory.mktemp("all-plans")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    for path in [*UNSEEN.iterdir(), QINGDAO]:
+        if path.suffix in (".txt", ".docx", ".pdf"):
+            shutil.copy(path, corpus / path.name)
+    build_index(root / "local", [corpus], embedder)
+    store = MilvusStore(str(root / "milvus" / "milvus.db"), f"sqlite:///{root / 'milvus' / 'store.sqlite'}", embedder,
+                        root / "milvus")
+    store.sync([corpus])
+    yield LocalStore(load_index(root / "local"), embedder), store
+    store.close()
+
+
+def _said(answer: Answer) -> dict[str, object]:
+    """What an answer tells an official: units, lead, targets, whether it was found, and where it cites."""
+    return {"units": answer.agencies, "lead": answer.lead_agency, "targets": [t.model_dump() for t in answer.targets],
+            "not_found": answer.not_found, "cited": [(c.policy, c.version, c.item_id, c.start) for c in answer.citations]}
+
+
+def _ask_all(assistant: Assistant, questions: list[dict[str, object]], scoped: bool) -> list[dict[str, object]]:
+    """Each question as an official asks it with every plan loaded, or (``scoped``) within the plan it names, as
+    the eval runner asks; a follow-up in the conversation of the line before."""
+    said = []
+    conversation = Conversation()
+    for q in questions:
+        if not q.get("followup_of"):
+            conversation = Conversation()
+        policy = str(q["policy"]) if scoped and q.get("policy") else None
+        version = str(q["version"]) if scoped and q.get("version") else None
+        said.append(_said(assistant.ask(str(q["question"]), conversation, policy=policy, version=version)))
+    return said
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scoped", [False, True], ids=["all-plans", "its-plan"])
+def test_every_question_set_gives_the_same_answers_with_every_plan_loaded(
+        all_plans: tuple[LocalStore, MilvusStore], embedder: FakeEmbedder, scoped: bool) -> None:
+    """Every question (15 per unseen plan, the cross-plan sets, the Qingdao eval set: 400 when written), each asked
+    with every plan loaded and again within its own plan: units, lead, targets, not-found and every citation (plan, item,
+    start) are the same on both stores. The corpus is under ``exact_limit`` chunks, so Milvus scores every chunk
+    of the scope as the local index does; above it, the hybrid candidates path is compared in the test above."""
+    local, milvus = all_plans
+    assert len(local.latest_versions()) == len(milvus.latest_versions()) >= 16  # a5: two files, two versions, one policy
+    assert len(milvus.chunks) == len(local.chunks) <= milvus.exact_limit
+    files = sorted(UNSEEN.glob("*.questions.jsonl")) + [ROOT / "eval" / "questions.jsonl"]
+    questions = [q for f in files for q in load_questions(f)]
+    assert len(questions) >= 400 and {f.name for f in files} >= {"cross.questions.jsonl", "cross_c.questions.jsonl"}
+    want = _ask_all(Assistant(local, embedder), questions, scoped)
+    got = _ask_all(Assistant(milvus, embedder), questions, scoped)
+    differ = [f"{q['id']} {q['question']}: local {a} / milvus {b}" for q, a, b in zip(questions, want, got) if a != b]
+    assert differ == [], f"{len(differ)} of {len(questions)} answers differ:\n" + "\n".join(differ[:10])
+    assert sum(not a["not_found"] for a in want) > len(questions) / 2  # the comparison is about answers, not refusals

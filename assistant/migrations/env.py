@@ -10,6 +10,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 import assistant.ledger.models  # noqa: F401  (registers the ledger's tables on Base.metadata)
+import assistant.store.tables  # noqa: F401  (and the Milvus store's)
 from assistant.db import Base
 
 config = context.config

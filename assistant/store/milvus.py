@@ -47,7 +47,7 @@ from ..index import BuildReport, PolicyInfo, Progress, ingest_lock
 from ..lexical import Tokenizer, domain_words
 from ..policies import Corpus, Policy, read_corpus, version_key
 from ..schema import Chunk, Clause, Hit, Task
-from .sql import Generation, SqlTables
+from .sql import Generation, SqlTables, generation_columns
 
 COLLECTION = "policy_chunks"
 FORMAT = "1"
@@ -71,6 +71,9 @@ def _connect(uri: str) -> Any:
     """A MilvusClient for a Lite file path or an http(s):// server; StoreUnavailable with the fix if not."""
     pymilvus = _pymilvus()
     remote = uri.startswith(("http://", "https://", "tcp://", "grpc://"))
+    if not remote and "://" in uri:  # htp://…, milvus://…: a mistyped address, not a file to create
+        raise StoreUnavailable(f"milvus_uri 的写法无法识别（milvus_uri = {uri}）",
+                               "请写 Milvus Lite 数据文件的路径，或 Milvus 服务的地址 http://主机:端口")
     try:
         if remote:
             return pymilvus.MilvusClient(uri=uri, timeout=10)
@@ -83,7 +86,7 @@ def _connect(uri: str) -> Any:
         elif remote:
             why = "无法连接 Milvus 服务，请确认服务已启动、地址和端口正确"
         else:
-            why = "无法打开 Milvus Lite 数据文件"
+            why = "无法打开 Milvus Lite 数据文件，请确认该路径可写、不是别的文件"
         raise StoreUnavailable(f"{why}（milvus_uri = {uri}）") from exc
 
 
@@ -447,7 +450,8 @@ class MilvusStore:
             "path": str(policy.path), "sha256": policy.sha256, "content_hash": content_hash(policy),
             "place": place, "level": level, "problems": json.dumps([p.model_dump() for p in policy.problems],
                                                                   ensure_ascii=False),
-            "user_words": json.dumps(tokenizer.user_words, ensure_ascii=False)})
+            "user_words": json.dumps(tokenizer.user_words, ensure_ascii=False),
+            **generation_columns(policy.record, policy.document.appendix, policy.document.appendix_start)})
         cache = self._existing_vectors(sorted({c.hash for c in chunks}))
         todo = sorted({c.text for c in chunks if c.hash not in cache})
         vectors: dict[str, Any] = {}

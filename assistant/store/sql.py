@@ -1,15 +1,9 @@
 """Policies, clauses, task rows and chunk records of the Milvus store, in SQL (SQLAlchemy Core).
 
-    generations   one row per ingested plan version (policy, version, title, place, level, content hash…);
-                  ``gen`` is the id its rows are written under
-    visible       (policy, version) → gen: what askers see. Written last, in the same transaction as the
-                  plan's rows, so a plan becomes visible whole or not at all
-    clauses, tasks, chunks   pydantic models as JSON, keyed by gen
-    terms         per gen: token → number of chunks holding it, for BM25 statistics equal to the local index's
-    meta          schema version, and a serial bumped on every switch (cheap change detection for readers)
-
-The database is ``settings.database_url`` (SQLite file by default, PostgreSQL by URL). The engine is made
-by a private function here, not by the shared ``db.py``; see the merge note in the README.
+The tables are defined in ``store/tables.py`` and made by the Alembic migrations the ledger's tables are made
+by; the engine is ``db.make_engine`` of ``settings.database_url`` (SQLite file by default, PostgreSQL by URL).
+A database without any of our tables is migrated on first open (as ``policy-assistant db migrate`` would); one
+whose schema is older than the code is refused with SchemaOutdated and that command as the fix.
 """
 
 from __future__ import annotations
@@ -19,95 +13,21 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import SchemaOutdated, StoreUnavailable
+import sqlalchemy
+
+from ..db import check_schema, current_revision, display_url, make_engine, migrate
+from ..errors import DatabaseUnreachable, SchemaOutdated, StoreUnavailable
 from ..index import PolicyInfo
-from ..schema import Chunk, Clause, Problem, Task
-
-SCHEMA_VERSION = 1
-
-
-def _sqlalchemy() -> Any:
-    try:
-        import sqlalchemy
-    except ImportError as exc:  # pragma: no cover - a declared dependency
-        from ..errors import DependencyMissing
-
-        raise DependencyMissing("Milvus 存储需要 SQLAlchemy：pip install 'sqlalchemy>=2' 'psycopg[binary]'") from exc
-    return sqlalchemy
+from ..schema import Chunk, Clause, PolicyRecord, Problem, Task
+from .tables import TABLES
 
 
-def _tables(sa: Any) -> tuple[Any, dict[str, Any]]:
-    md = sa.MetaData()
-    t = {
-        "meta": sa.Table("store_meta", md, sa.Column("key", sa.String(64), primary_key=True),
-                         sa.Column("value", sa.Text, nullable=False)),
-        "generations": sa.Table(
-            "store_generations", md,
-            sa.Column("gen", sa.Integer, primary_key=True, autoincrement=True),
-            sa.Column("policy", sa.String(200), nullable=False), sa.Column("version", sa.String(100), nullable=False),
-            sa.Column("title", sa.Text, nullable=False, default=""), sa.Column("date", sa.String(40), default=""),
-            sa.Column("path", sa.Text, default=""), sa.Column("sha256", sa.String(64), default=""),
-            sa.Column("content_hash", sa.String(64), nullable=False), sa.Column("place", sa.String(100), default=""),
-            sa.Column("level", sa.String(20), default=""), sa.Column("problems", sa.Text, default="[]"),
-            sa.Column("user_words", sa.Text, default="[]"), sa.Column("n_chunks", sa.Integer, default=0),
-            sa.Column("total_len", sa.Integer, default=0), sa.Column("complete", sa.Boolean, default=False),
-            sqlite_autoincrement=True),  # a generation id is never reused: orphan rows can never become visible
-        "visible": sa.Table("store_visible", md, sa.Column("policy", sa.String(200), primary_key=True),
-                            sa.Column("version", sa.String(100), primary_key=True),
-                            sa.Column("gen", sa.Integer, nullable=False)),
-        "clauses": sa.Table("store_clauses", md, sa.Column("gen", sa.Integer, primary_key=True),
-                            sa.Column("clause_id", sa.String(100), primary_key=True),
-                            sa.Column("ord", sa.Integer, nullable=False), sa.Column("data", sa.Text, nullable=False)),
-        "tasks": sa.Table("store_tasks", md, sa.Column("gen", sa.Integer, primary_key=True),
-                          sa.Column("task_id", sa.String(100), primary_key=True),
-                          sa.Column("item_id", sa.String(100), nullable=False, index=True),
-                          sa.Column("ord", sa.Integer, nullable=False), sa.Column("data", sa.Text, nullable=False)),
-        "chunks": sa.Table("store_chunks", md, sa.Column("gen", sa.Integer, primary_key=True),
-                           sa.Column("ord", sa.Integer, primary_key=True),
-                           sa.Column("item_id", sa.String(100), nullable=False),
-                           sa.Column("data", sa.Text, nullable=False)),
-        "terms": sa.Table("store_terms", md, sa.Column("gen", sa.Integer, primary_key=True),
-                          sa.Column("token", sa.String(200), primary_key=True, index=True),
-                          sa.Column("df", sa.Integer, nullable=False)),
-    }
-    return md, t
-
-
-def _engine(url: str) -> Any:
-    """The store's own engine (fold into the shared ``db.py`` at merge)."""
-    sa = _sqlalchemy()
-    kwargs: dict[str, Any] = {"future": True}
-    if url.startswith("sqlite"):
-        kwargs["connect_args"] = {"timeout": 30}
-        path = url.split("///", 1)[1] if "///" in url else ""
-        if path and path != ":memory:":
-            from pathlib import Path
-
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-    else:
-        kwargs["pool_pre_ping"] = True
-        kwargs["connect_args"] = {"connect_timeout": 5}
-    try:
-        engine = sa.create_engine(url, **kwargs)
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError, ImportError) as exc:
-        raise StoreUnavailable(f"数据库地址无效（{_redact(url)}）。请检查配置项 database_url") from exc
-    if url.startswith("sqlite"):
-        @sa.event.listens_for(engine, "connect")
-        def _pragmas(connection: Any, _record: Any) -> None:  # readers keep reading while an ingest writes
-            cursor = connection.cursor()
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA synchronous=NORMAL")
-            cursor.close()
-    return engine
-
-
-def _redact(url: str) -> str:
-    """A database URL without its password, for messages."""
-    head, at, tail = url.rpartition("@")
-    if not at:
-        return url
-    scheme, _, credentials = head.partition("://")
-    return f"{scheme}://{credentials.split(':')[0]}:***@{tail}"
+def _wal(connection: Any, _record: Any) -> None:
+    """SQLite: readers keep reading while an ingest writes."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 @dataclass
@@ -116,36 +36,48 @@ class Generation(PolicyInfo):
 
     gen: int = 0
     content_hash: str = ""
-    place: str = ""
-    level: str = ""
+
+
+def generation_columns(record: PolicyRecord | None, appendix: str, appendix_start: int) -> dict[str, Any]:
+    """The columns of a plan version that PolicyInfo carries beside its title: its record and its appendix."""
+    return {"record": record.model_dump_json() if record else "", "appendix": appendix, "appendix_start": appendix_start}
 
 
 class SqlTables:
     """The store's tables in one database; every method is one short transaction."""
 
     def __init__(self, url: str) -> None:
-        sa = self._sa = _sqlalchemy()
+        self._sa = sqlalchemy
         self.url = url
-        self.engine = _engine(url)
-        self.metadata, self.t = _tables(sa)
+        self.t = TABLES
         try:
-            with self.engine.begin() as conn:
-                self.metadata.create_all(conn)
-                row = conn.execute(sa.select(self.t["meta"].c.value).where(self.t["meta"].c.key == "schema")).first()
-                if row is None:
-                    conn.execute(self.t["meta"].insert(), [{"key": "schema", "value": str(SCHEMA_VERSION)},
-                                                           {"key": "serial", "value": "0"}])
-        except sa.exc.OperationalError as exc:
-            raise StoreUnavailable(
-                f"无法连接数据库（{_redact(url)}）：请确认数据库服务已启动、地址和账号正确（配置项 database_url）") from exc
-        except sa.exc.IntegrityError:  # another process created the schema row first
-            pass
-        found = int(self._meta("schema") or 0)
-        if found < SCHEMA_VERSION:
-            raise SchemaOutdated(f"数据库表结构版本 {found} 早于程序所需的 {SCHEMA_VERSION}。"
-                                 "请先备份数据库，再运行：policy-assistant ingest 重新导入政策")
-        if found > SCHEMA_VERSION:
-            raise SchemaOutdated(f"数据库表结构版本 {found} 比程序新（{SCHEMA_VERSION}）。请升级政策助手")
+            self.engine = make_engine(url)
+        except DatabaseUnreachable as exc:
+            raise StoreUnavailable(str(exc)) from exc
+        if url.startswith("sqlite"):
+            sqlalchemy.event.listen(self.engine, "connect", _wal)
+        try:
+            self._ready()
+        except DatabaseUnreachable as exc:
+            self.engine.dispose()
+            raise StoreUnavailable(str(exc)) from exc
+        except SchemaOutdated:
+            self.engine.dispose()
+            raise
+
+    def _ready(self) -> None:
+        """Make the tables in a database that has none of ours; refuse one whose schema is older than the code."""
+        if current_revision(self.engine) is None:
+            with self.engine.connect() as conn:
+                ours = [n for n in sqlalchemy.inspect(conn).get_table_names() if n.startswith(("store_", "ledger_"))]
+            if ours:
+                raise SchemaOutdated(f"数据库 {display_url(self.url)} 中的数据表由旧版本建立。"
+                                     "请先备份数据库，再运行：policy-assistant db migrate")
+            try:
+                migrate(self.engine)
+            except sqlalchemy.exc.DBAPIError:  # another process made them meanwhile: the check below decides
+                pass
+        check_schema(self.engine)
 
     def _run(self, fn: Any) -> Any:
         """Run ``fn(conn)`` in a transaction; a lost connection becomes StoreUnavailable."""
@@ -153,7 +85,7 @@ class SqlTables:
             with self.engine.begin() as conn:
                 return fn(conn)
         except self._sa.exc.OperationalError as exc:
-            raise StoreUnavailable(f"数据库连接中断（{_redact(self.url)}）：请确认数据库服务正常后重试") from exc
+            raise StoreUnavailable(f"数据库连接中断（{display_url(self.url)}）：请确认数据库服务正常后重试") from exc
 
     def _meta(self, key: str) -> str | None:
         c = self.t["meta"].c
@@ -246,7 +178,8 @@ class SqlTables:
         rows = self._run(lambda conn: conn.execute(query).all())
         return [Generation(policy=r.policy, version=r.version, title=r.title, date=r.date or "", path=r.path or "",
                            sha256=r.sha256 or "", problems=[Problem(**p) for p in json.loads(r.problems or "[]")],
-                           gen=r.gen, content_hash=r.content_hash, place=r.place or "", level=r.level or "")
+                           record=PolicyRecord.model_validate_json(r.record) if r.record else None,
+                           appendix=r.appendix, appendix_start=r.appendix_start, gen=r.gen, content_hash=r.content_hash)
                 for r in rows]
 
     def user_words(self) -> list[str]:
