@@ -3,11 +3,10 @@
     PYTHONPATH=. python -m bench.province --plans 200 --out /tmp/province      # both backends
     PYTHONPATH=. python -m bench.province --plans 3 --out /tmp/p --quick        # smoke (the test runs this)
 
-The generator (deterministic from ``--seed``) makes plan i from a fixture plan of ``tests/data/plans``
-(and the bundled Qingdao plan): its city becomes a distinct place (济南市历城区 …), every number not a
-year is shifted, the body sentences of each item are rotated, and a body sentence without the place
-gets it in front, so no chunk text repeats another's. The stand-in embedder hashes text to a
-384-dimensional unit vector (multilingual-e5-small's dimension) in microseconds.
+The plans come from ``bench/province_plans.py`` (every fixture plan as a source, donor chapters, places,
+numbers, sentence and unit order varied, deterministic from ``--seed``; 2,000 plans ≈ 323,000 chunks, none
+repeating another's text). The stand-in embedder hashes text to a 384-dimensional unit vector
+(multilingual-e5-small's dimension) in microseconds.
 
 Measured per backend: ingest time and rate, disk, answer latency (question in, answer out, through
 ``Assistant.ask``) p50/p95 for one client and for 8 client processes at once, RSS per client
@@ -21,7 +20,6 @@ import argparse
 import hashlib
 import json
 import random
-import re
 import resource
 import shutil
 import statistics
@@ -35,14 +33,9 @@ import numpy as np
 
 from assistant.embeddings import Embedder
 
+from bench.province_plans import generate, place
+
 ROOT = Path(__file__).resolve().parent.parent
-TEMPLATES = sorted((ROOT / "tests" / "data" / "plans").glob("*.txt")) + [
-    ROOT / "corpus" / "qingdao_urban_rural_carbon_peak.txt"]
-CITIES = ("济南 淄博 枣庄 东营 烟台 潍坊 济宁 泰安 威海 日照 临沂 德州 聊城 滨州 菏泽 石家庄 唐山 邯郸 保定 沧州 "
-          "太原 大同 沈阳 大连 长春 哈尔滨 南京 无锡 徐州 常州 苏州 南通 杭州 宁波 温州 合肥 芜湖 福州 厦门 泉州").split()
-DISTRICTS = "东城 西城 南湖 北山 中原 新华 高新 长安 安定 宁远 平阳 和平 兴隆 城关 山亭 海港 河西 湖滨 林泉 泉山".split()
-_ITEM = re.compile(r"^\s*[（(][一二三四五六七八九十]+[）)]\s*")
-_CHAPTER = re.compile(r"^(\s*[一二三四五六七八九十]+[、.．]\s*)([^。]{1,30})$")
 
 
 class StandIn(Embedder):
@@ -65,57 +58,6 @@ class StandIn(Embedder):
 
     def embed_queries(self, texts: list[str]) -> np.ndarray:
         return self._embed(list(texts))
-
-
-def place(i: int) -> str:
-    """A distinct place for plan i (40 cities × 20 districts, then numbered)."""
-    city, district = CITIES[i % len(CITIES)], DISTRICTS[(i // len(CITIES)) % len(DISTRICTS)]
-    rounds = i // (len(CITIES) * len(DISTRICTS))
-    return f"{city}市{district}{'第' + str(rounds + 1) + '片' if rounds else ''}区"
-
-
-def vary(text: str, i: int, rng: random.Random) -> str:
-    """Plan i from a template: its place, shifted numbers, rotated sentences, the place in every body sentence."""
-    m = re.search(r"([\u4e00-\u9fff]{2,3})市", text)
-    where = place(i)
-    if m:
-        text = text.replace(m.group(1) + "市", where).replace(m.group(1), where)
-    shift = rng.randint(1, 9)
-    text = re.sub(r"(?<![\d.])(\d{1,4})(?![\d年])", lambda n: n.group(1) if re.fullmatch(r"(19|20)\d\d", n.group(1))
-                  else str(int(n.group(1)) + shift), text)
-    lines = []
-    for line in text.split("\n"):
-        heading = _CHAPTER.match(line)
-        item = _ITEM.match(line)
-        if heading:
-            line = heading.group(1) + where + heading.group(2)
-        elif item and "。" not in line:
-            line = line[:item.end()] + where + line[item.end():]
-        elif "。" in line:
-            parts = line.split("。")
-            head, body, tail = (parts[0], parts[1:-1], parts[-1]) if item else ("", parts[:-1], parts[-1])
-            if item:  # the item title prefixes every chunk of the item: with the place in it, none repeats
-                head = head[:item.end()] + where + head[item.end():]
-            if len(body) >= 2:
-                k = rng.randrange(len(body))
-                body = body[k:] + body[:k]
-            body = [x if where in x or not x.strip() else where + x.lstrip("　 ") for x in body]
-            line = "。".join(([head] if item else []) + body + [tail])
-        lines.append(line)
-    return "\n".join(lines)
-
-
-def generate(n: int, out: Path, seed: int = 7) -> list[Path]:
-    """Write n plans under ``out`` (deterministic from ``seed``); returns their paths."""
-    rng = random.Random(seed)
-    out.mkdir(parents=True, exist_ok=True)
-    texts = [t.read_text("utf-8") for t in TEMPLATES]
-    paths = []
-    for i in range(n):
-        path = out / f"plan_{i:05d}.txt"
-        path.write_text(vary(texts[i % len(texts)], i, rng), "utf-8")
-        paths.append(path)
-    return paths
 
 
 def _du(path: Path) -> int:
