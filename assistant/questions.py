@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from functools import lru_cache
 
 from .agencies import canonical
 from .errors import QuestionError
@@ -71,6 +72,7 @@ def detect_intent(question: str, names_unit: bool = False) -> Intent:
     return "general"
 
 
+@lru_cache(maxsize=1 << 16)  # a pure function of the name; places_in scans the whole gazetteer
 def _core(name: str) -> str:
     """What distinguishes a unit: its name without places, brand prefix and generic tail
     (市住房城乡建设局 → 住房城乡建设, 国网洛阳供电公司 → 供电)."""
@@ -106,14 +108,16 @@ class Catalog:
 
     def __post_init__(self) -> None:
         self.units = sorted(set(self.units), key=len, reverse=True)
-        self._cores = {u: canonical(_core(u)) for u in self.units}
+        self._bare = {u: _core(u) for u in self.units}
+        self._cores = {u: canonical(self._bare[u]) for u in self.units}
+        self._generic = {u for u in self.units if _GENERIC.search(u)}
 
     def units_in(self, question: str, among: set[str] | None = None) -> list[str]:
         """The units a question names: a full name, or a short one matched by its distinguishing characters;
         ``among`` limits the match to the units of the plans the question is about."""
         units = [u for u in self.units if among is None or u in among]
-        exact = [u for u in units if u in question or (len(_core(u)) >= 3 and _core(u) in question
-                                                       and _GENERIC.search(u))]
+        bare = self._bare
+        exact = [u for u in units if u in question or (len(bare[u]) >= 3 and bare[u] in question and u in self._generic)]
         exact = [u for u in exact if not any(u != o and u in o for o in exact)]
         if exact:
             return exact
@@ -176,18 +180,13 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
             if pattern.search(question):
                 chosen.extend(r.policy for r in records if r.level == level and r.policy not in chosen)
     for record in records:  # a loaded plan's own place, by its full or short name (洛阳工业…, 叙州区)
-        local = re.sub(r"^.*[省市](?=.)", "", record.place)  # 宜宾市叙州区 → 叙州区
-        bare = re.sub(r"(?<=..)[县区旗]$", "", local)  # 沂水县 → 沂水
-        if record.place and any(len(name) >= 2 and name in question
-                                for name in (record.place, short_name(record.place), local, bare)):
+        if record.place and any(len(name) >= 2 and name in question for name in _place_names(record.place)):
             if record.policy not in chosen:
                 chosen.append(record.policy)
             unknown = [u for u in unknown if short_name(u) != short_name(record.place)]
     named = [m.group(1) for m in _PLAN_PHRASE.finditer(question)]
     for record in records:  # a plan named by its title: 这个工业碳达峰方案
-        core = re.sub(r"^.*?[省市县区](?=[\u4e00-\u9fff]{4})", "", record.title)
-        core = re.sub(r"(?:（.*）)?$", "", re.sub(r"(?:（.*）)$", "", core))
-        core = re.sub(r"(?:工作|实施|行动)?(?:方案|计划|规划)$", "", core)
+        core = _title_core(record.title)
         if len(core) < 4 or record.policy in chosen:
             continue
         if core in question or any(_title_fit(phrase, core) >= 0.6 for phrase in named):
@@ -195,6 +194,22 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
     if unknown and chosen:
         unknown = []  # 山东省 and 青岛市 named, a Qingdao plan loaded: answer from it
     return chosen, unknown
+
+
+@lru_cache(maxsize=1 << 14)
+def _place_names(place: str) -> tuple[str, ...]:
+    """A plan's place as a question may write it: in full, short, without its province or city, without 县/区."""
+    local = re.sub(r"^.*[省市](?=.)", "", place)  # 宜宾市叙州区 → 叙州区
+    bare = re.sub(r"(?<=..)[县区旗]$", "", local)  # 沂水县 → 沂水
+    return place, short_name(place), local, bare
+
+
+@lru_cache(maxsize=1 << 14)
+def _title_core(title: str) -> str:
+    """What a plan's title says it is about, without place, period and kind of plan (工业领域碳达峰)."""
+    core = re.sub(r"^.*?[省市县区](?=[\u4e00-\u9fff]{4})", "", title)
+    core = re.sub(r"(?:（.*）)?$", "", re.sub(r"(?:（.*）)$", "", core))
+    return re.sub(r"(?:工作|实施|行动)?(?:方案|计划|规划)$", "", core)
 
 
 _PLAN_PHRASE = re.compile(r"([\u4e00-\u9fff“”]{4,24}?)(?:的)?(?:工作|实施|行动)?(?:方案|计划|规划)")
