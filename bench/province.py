@@ -284,22 +284,7 @@ def real(out: Path, uri: str, count: int, seed: int, backends: list[str]) -> dic
     corpus = read_corpus([out / "plans"])
     texts = list(dict.fromkeys(c.text for p in corpus.policies for c in build_chunks(p)))
     inner = load_embedder()
-    cache = out / "vectors.npy"
-    if cache.exists():
-        matrix = np.load(cache)
-        rate = json.loads((out / "vectors.json").read_text())["chunks_per_s"]
-    else:
-        inner.embed_passages(texts[:4])
-        started = time.monotonic()
-        parts = []
-        for i in range(0, len(texts), 256):
-            parts.append(inner.embed_passages(texts[i:i + 256]))
-            print(json.dumps({"embedded": i + len(parts[-1]), "of": len(texts), "s": round(time.monotonic() - started)}),
-                  file=sys.stderr, flush=True)
-        matrix = np.concatenate(parts)
-        rate = len(texts) / (time.monotonic() - started)
-        np.save(cache, matrix)
-        (out / "vectors.json").write_text(json.dumps({"chunks_per_s": rate, "load": _load()}))
+    matrix, rate = _embed_all(inner, texts, out / "vectors")
     embedder = Cached(inner, dict(zip(texts, matrix)))
     summary: dict[str, Any] = {"plans": len(corpus.policies), "chunks": len(texts), "embed_chunks_per_s": round(rate, 1),
                                "embed_this_corpus_h": round(len(texts) / rate / 3600, 2),
@@ -348,6 +333,31 @@ def real(out: Path, uri: str, count: int, seed: int, backends: list[str]) -> dic
         summary["same_answers_place_named"] = round(sum(x[1] == y[1] for x, y in zip(a, b)) / len(a), 3)
         print(json.dumps({k: v for k, v in summary.items() if k.startswith("same")}), flush=True)
     return summary
+
+
+def _embed_all(embedder: Embedder, texts: list[str], folder: Path, part: int = 2048) -> tuple[np.ndarray, float]:
+    """Every text's passage vector, saved in parts under ``folder`` (a stopped run goes on where it stopped);
+    and the chunks per second of the parts embedded by this run (or by the last run that embedded any)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    embedder.embed_passages(texts[:4])
+    done, seconds = 0, 0.0
+    parts = []
+    for n, i in enumerate(range(0, len(texts), part)):
+        path = folder / f"part_{n:04d}.npy"
+        if not path.exists():
+            started = time.monotonic()
+            vectors = embedder.embed_passages(texts[i:i + part])
+            seconds += time.monotonic() - started
+            done += len(vectors)
+            np.save(path, vectors)
+            print(json.dumps({"embedded": i + len(vectors), "of": len(texts), "chunks_per_s": round(done / seconds, 1),
+                              "load": _load()}), file=sys.stderr, flush=True)
+        parts.append(np.load(path))
+    rate_file = folder / "rate.json"
+    if done:
+        rate_file.write_text(json.dumps({"chunks_per_s": done / seconds, "chunks": done, "load": _load()}))
+    rate = float(json.loads(rate_file.read_text())["chunks_per_s"]) if rate_file.exists() else 0.0
+    return np.concatenate(parts), rate
 
 
 # ------------------------------------------------------------------------------------------ main
