@@ -175,22 +175,54 @@ def client(backend: str, out: Path, uri: str, kinds: list[str], threads: int) ->
     opened = time.monotonic() - started
     times: dict[str, list[float]] = {kind: [] for kind in kinds}
     lock = threading.Lock()
+    spent: dict[str, list[float]] = {}
+    if backend == "milvus" and threads == 1:
+        store = engine.store()
+        for obj, name, label in ((store.client, "hybrid_search", "milvus hybrid_search"), (store.client, "get", "milvus get"),
+                                 (store.sql, "_run", "SQL"), (store, "_bm25", "BM25 of the fetched chunks"),
+                                 (store, "_pool", "scoring (incl. BM25)"), (store.embedder, "embed_queries", "query vector")):
+            _timed(obj, name, spent.setdefault(label, [0, 0.0]))
+
+    breakdown: dict[str, dict[str, Any]] = {}
 
     def run(offset: int) -> None:
         for kind in kinds:
             order = asked[offset:] + asked[:offset]  # clients do not ask the same question at the same moment
+            before = {label: list(v) for label, v in spent.items()}
             for q in order:
                 t = time.perf_counter()
                 ask(engine, q, kind)
                 with lock:
                     times[kind].append(time.perf_counter() - t)
+            if spent:  # one thread: what this kind's answers spent where
+                n = len(order)
+                breakdown[kind] = {label: {"calls": round((v[0] - before[label][0]) / n, 2),
+                                           "ms": round((v[1] - before[label][1]) * 1000 / n, 1)}
+                                   for label, v in spent.items()}
+                breakdown[kind]["answer"] = {"ms": round(sum(times[kind]) * 1000 / n, 1)}
 
     workers = [threading.Thread(target=run, args=(i * 7 % max(len(asked), 1),)) for i in range(threads)]
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    return {"open_s": opened, "times": times, "rss_mb": _peak_rss_mb(), "code": str(Path(assistant.__file__).parent)}
+    return {"open_s": opened, "times": times, "rss_mb": _peak_rss_mb(), "code": str(Path(assistant.__file__).parent),
+            "breakdown": breakdown}
+
+
+def _timed(obj: Any, name: str, into: list[Any]) -> None:
+    """Count the calls of ``obj.name`` and the seconds they take into ``into`` ([calls, seconds])."""
+    inner = getattr(obj, name)
+
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        t = time.perf_counter()
+        try:
+            return inner(*args, **kwargs)
+        finally:
+            into[0] += 1
+            into[1] += time.perf_counter() - t
+
+    setattr(obj, name, timed)
 
 
 def _clients(backend: str, out: Path, uri: str, kinds: list[str], processes: int, threads: int) -> list[dict[str, Any]]:
@@ -210,7 +242,8 @@ def _clients(backend: str, out: Path, uri: str, kinds: list[str], processes: int
 def latency(backend: str, out: Path, uri: str, concurrency: int, kinds: list[str]) -> dict[str, Any]:
     """The answer path for one client, then for ``concurrency`` clients at once."""
     single = _clients(backend, out, uri, kinds, 1, 1)[0]  # its own process: memory of an app process alone
-    result: dict[str, Any] = {"open_s": round(single["open_s"], 2), "rss_mb": round(single["rss_mb"]), "code": single["code"]}
+    result: dict[str, Any] = {"open_s": round(single["open_s"], 2), "rss_mb": round(single["rss_mb"]), "code": single["code"],
+                              "breakdown": single.get("breakdown")}
     for kind in kinds:
         result[f"{kind}_p50_ms"], result[f"{kind}_p95_ms"] = _pct(single["times"][kind], 50), _pct(single["times"][kind], 95)
     processes, threads = (1, concurrency) if backend == "local" else (concurrency, 1)
@@ -433,7 +466,8 @@ def _measure(args: argparse.Namespace, out: Path, uri: str, backends: list[str],
         kinds = args.kinds.split(",")
         if "concurrent" in skip:
             single = _clients(backend, out, uri, kinds, 1, 1)[0]
-            result.update(open_s=round(single["open_s"], 2), rss_mb=round(single["rss_mb"]), code=single["code"])
+            result.update(open_s=round(single["open_s"], 2), rss_mb=round(single["rss_mb"]), code=single["code"],
+                          breakdown=single.get("breakdown"))
             for kind in kinds:
                 result[f"{kind}_p50_ms"], result[f"{kind}_p95_ms"] = _pct(single["times"][kind], 50), _pct(single["times"][kind], 95)
         else:
