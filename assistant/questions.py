@@ -111,6 +111,12 @@ class Catalog:
         self._bare = {u: _core(u) for u in self.units}
         self._cores = {u: canonical(self._bare[u]) for u in self.units}
         self._generic = {u for u in self.units if _GENERIC.search(u)}
+        # a mention's core can only fit a unit whose core starts with its first character or ends with its last
+        self._by_end: dict[tuple[int, str], set[str]] = {}
+        for u, known in self._cores.items():
+            if known:
+                self._by_end.setdefault((0, known[0]), set()).add(u)
+                self._by_end.setdefault((-1, known[-1]), set()).add(u)
 
     def units_in(self, question: str, among: set[str] | None = None) -> list[str]:
         """The units a question names: a full name, or a short one matched by its distinguishing characters;
@@ -128,7 +134,8 @@ class Catalog:
                 core = canonical(_core(mention))
                 if len(core) < 2 or core in ("有关", "相关", "各", "哪个", "什么", "哪些"):
                     continue
-                for unit in units:
+                fits = self._by_end.get((0, core[0]), set()) | self._by_end.get((-1, core[-1]), set())
+                for unit in (u for u in units if u in fits):
                     known = self._cores[unit]
                     if core == known or known.endswith(core) or (_in_order(core, known) and core[0] == known[0]):
                         ratio = SequenceMatcher(None, core, known).ratio()
@@ -171,7 +178,7 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
     chosen: list[str] = []
     unknown: list[str] = []
     for place in places:
-        match = [r.policy for r in records if r.place and (r.place == place.name or short_name(r.place) == place.short)]
+        match = [r.policy for r in records if r.place and (r.place == place.name or _place_names(r.place)[1] == place.short)]
         if not match:  # a province named: plans of its cities count only when no plan is for the province itself
             unknown.append(place.name)
         chosen.extend(m for m in match if m not in chosen)
@@ -217,9 +224,15 @@ _PLAN_PHRASE = re.compile(r"([\u4e00-\u9fff“”]{4,24}?)(?:的)?(?:工作|实�
 
 def _title_fit(phrase: str, core: str) -> float:
     """How much of a question's name for a plan (工业碳达峰) the plan's title holds, by character bigrams."""
+    bigrams = _phrase_bigrams(phrase)
+    return sum(1 for b in bigrams if b in core) / len(bigrams) if bigrams else 0.0
+
+
+@lru_cache(maxsize=1024)
+def _phrase_bigrams(phrase: str) -> frozenset[str]:
+    """The character bigrams of a plan name in a question, without the words that point at it (none under 4 characters)."""
     phrase = re.sub(r"^.*(?:这个|那个|这份|该|本|在|按|按照|根据|关于)", "", phrase).strip("“”的")
-    bigrams = {phrase[i:i + 2] for i in range(len(phrase) - 1)}
-    return sum(1 for b in bigrams if b in core) / len(bigrams) if len(phrase) >= 4 else 0.0
+    return frozenset(phrase[i:i + 2] for i in range(len(phrase) - 1)) if len(phrase) >= 4 else frozenset()
 
 
 def topic(question: str) -> str:
