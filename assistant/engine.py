@@ -72,8 +72,10 @@ class Engine:
         """Build the index from ``paths`` (default: the corpus folder) and load it."""
         with self._lock:
             if self.settings.store == "milvus":
-                return self.store().sync(paths or self.roots(), progress,
-                                         max_bytes=self.settings.max_upload_mb * 1024 * 1024 * 5)
+                report = self.store().sync(paths or self.roots(), progress,
+                                           max_bytes=self.settings.max_upload_mb * 1024 * 1024 * 5)
+                self._assistant = None  # sync has read the switch itself: store.changed() will not report it
+                return report
             report = build_index(self.settings.index_dir, paths or self.roots(), self.embedder, progress,
                                  max_bytes=self.settings.max_upload_mb * 1024 * 1024 * 5)
             self._index = None

@@ -72,7 +72,7 @@ def detect_intent(question: str, names_unit: bool = False) -> Intent:
     return "general"
 
 
-@lru_cache(maxsize=65536)  # every question looks up the core of every unit the plans name: worked out once each
+@lru_cache(maxsize=1 << 16)  # a pure function of the name; places_in scans the whole gazetteer
 def _core(name: str) -> str:
     """What distinguishes a unit: its name without places, brand prefix and generic tail
     (市住房城乡建设局 → 住房城乡建设, 国网洛阳供电公司 → 供电)."""
@@ -108,15 +108,24 @@ class Catalog:
 
     def __post_init__(self) -> None:
         self.units = sorted(set(self.units), key=lambda u: (-len(u), u))
-        self._cores = {u: canonical(_core(u)) for u in self.units}
+        self._bare = {u: _core(u) for u in self.units}
+        self._cores = {u: canonical(self._bare[u]) for u in self.units}
+        self._generic = {u for u in self.units if _GENERIC.search(u)}
+        # a mention's core can only fit a unit whose core starts with its first character or ends with its last
+        self._by_end: dict[tuple[int, str], set[str]] = {}
+        for u, known in self._cores.items():
+            if known:
+                self._by_end.setdefault((0, known[0]), set()).add(u)
+                self._by_end.setdefault((-1, known[-1]), set()).add(u)
 
     def units_in(self, question: str, among: set[str] | None = None) -> list[str]:
         """The units a question names: a full name, or a short one matched by its distinguishing characters;
         ``among`` limits the match to the units of the plans the question is about."""
         units = [u for u in self.units if among is None or u in among]
+        bare = self._bare
         # a name written out in full (市交通运输局) is that unit; a distinctive core alone (交通运输局) may be several
         exact = [u for u in units if u in question] or \
-            [u for u in units if len(_core(u)) >= 3 and _core(u) in question and _GENERIC.search(u)]
+            [u for u in units if len(bare[u]) >= 3 and bare[u] in question and u in self._generic]
         exact = [u for u in exact if not any(u != o and u in o for o in exact)]
         if exact:
             return exact
@@ -127,7 +136,8 @@ class Catalog:
                 core = canonical(_core(mention))
                 if len(core) < 2 or core in ("有关", "相关", "各", "哪个", "什么", "哪些"):
                     continue
-                for unit in units:
+                fits = self._by_end.get((0, core[0]), set()) | self._by_end.get((-1, core[-1]), set())
+                for unit in (u for u in units if u in fits):
                     known = self._cores[unit]
                     if core == known or known.endswith(core) or (_in_order(core, known) and core[0] == known[0]):
                         ratio = SequenceMatcher(None, core, known).ratio()
@@ -176,7 +186,7 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
     chosen: list[str] = []
     unknown: list[str] = []
     for place in places:
-        match = [r.policy for r in records if r.place and (r.place == place.name or short_name(r.place) == place.short)]
+        match = [r.policy for r in records if r.place and (r.place == place.name or _place_names(r.place)[1] == place.short)]
         if not match:  # a province named: plans of its cities count only when no plan is for the province itself
             unknown.append(place.name)
         chosen.extend(m for m in match if m not in chosen)
@@ -185,18 +195,13 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
             if pattern.search(question):
                 chosen.extend(r.policy for r in records if r.level == level and r.policy not in chosen)
     for record in records:  # a loaded plan's own place, by its full or short name (洛阳工业…, 叙州区)
-        local = re.sub(r"^.*[省市](?=.)", "", record.place)  # 宜宾市叙州区 → 叙州区
-        bare = re.sub(r"(?<=..)[县区旗]$", "", local)  # 沂水县 → 沂水
-        if record.place and any(len(name) >= 2 and name in question
-                                for name in (record.place, short_name(record.place), local, bare)):
+        if record.place and any(len(name) >= 2 and name in question for name in _place_names(record.place)):
             if record.policy not in chosen:
                 chosen.append(record.policy)
             unknown = [u for u in unknown if short_name(u) != short_name(record.place)]
     named = [m.group(1) for m in _PLAN_PHRASE.finditer(question)]
     for record in records:  # a plan named by its title: 这个工业碳达峰方案
-        core = re.sub(r"^.*?[省市县区](?=[\u4e00-\u9fff]{4})", "", record.title)
-        core = re.sub(r"(?:（.*）)?$", "", re.sub(r"(?:（.*）)$", "", core))
-        core = re.sub(r"(?:工作|实施|行动)?(?:方案|计划|规划)$", "", core)
+        core = _title_core(record.title)
         if len(core) < 4 or record.policy in chosen:
             continue
         if core in question or any(_title_fit(phrase, core) >= 0.6 for phrase in named):
@@ -206,14 +211,36 @@ def _plans_named(question: str, places: list, records: list[PolicyRecord]) -> tu
     return chosen, unknown
 
 
+@lru_cache(maxsize=1 << 14)
+def _place_names(place: str) -> tuple[str, ...]:
+    """A plan's place as a question may write it: in full, short, without its province or city, without 县/区."""
+    local = re.sub(r"^.*[省市](?=.)", "", place)  # 宜宾市叙州区 → 叙州区
+    bare = re.sub(r"(?<=..)[县区旗]$", "", local)  # 沂水县 → 沂水
+    return place, short_name(place), local, bare
+
+
+@lru_cache(maxsize=1 << 14)
+def _title_core(title: str) -> str:
+    """What a plan's title says it is about, without place, period and kind of plan (工业领域碳达峰)."""
+    core = re.sub(r"^.*?[省市县区](?=[\u4e00-\u9fff]{4})", "", title)
+    core = re.sub(r"(?:（.*）)?$", "", re.sub(r"(?:（.*）)$", "", core))
+    return re.sub(r"(?:工作|实施|行动)?(?:方案|计划|规划)$", "", core)
+
+
 _PLAN_PHRASE = re.compile(r"([\u4e00-\u9fff“”]{4,24}?)(?:的)?(?:工作|实施|行动)?(?:方案|计划|规划)")
 
 
 def _title_fit(phrase: str, core: str) -> float:
     """How much of a question's name for a plan (工业碳达峰) the plan's title holds, by character bigrams."""
+    bigrams = _phrase_bigrams(phrase)
+    return sum(1 for b in bigrams if b in core) / len(bigrams) if bigrams else 0.0
+
+
+@lru_cache(maxsize=1024)
+def _phrase_bigrams(phrase: str) -> frozenset[str]:
+    """The character bigrams of a plan name in a question, without the words that point at it (none under 4 characters)."""
     phrase = re.sub(r"^.*(?:这个|那个|这份|该|本|在|按|按照|根据|关于)", "", phrase).strip("“”的")
-    bigrams = {phrase[i:i + 2] for i in range(len(phrase) - 1)}
-    return sum(1 for b in bigrams if b in core) / len(bigrams) if len(phrase) >= 4 else 0.0
+    return frozenset(phrase[i:i + 2] for i in range(len(phrase) - 1)) if len(phrase) >= 4 else frozenset()
 
 
 def topic(question: str) -> str:

@@ -112,6 +112,24 @@ def test_an_appendix_citation_is_located_as_the_local_index_locates_it(tmp_path:
     store.close()
 
 
+def test_an_engine_answers_from_what_its_own_ingest_added(tmp_path: Path, corpus_dir: Path,
+                                                        fake_embedder: FakeEmbedder) -> None:
+    """The engine's ingest switches the store itself, so the store's ``changed()`` cannot tell the engine: the
+    engine drops its assistant (catalog of units, plan versions) and builds it again on the next question."""
+    from assistant.engine import Engine
+    from assistant.settings import Settings
+
+    settings = Settings(corpus_dir=corpus_dir, index_dir=tmp_path / "index", store="milvus",
+                        database_url=f"sqlite:///{tmp_path / 'store.sqlite'}")
+    engine = Engine(settings, fake_embedder)
+    engine.ingest()
+    before = set(engine.assistant().catalog.units)
+    shutil.copy(ROOT / "tests" / "data" / "unseen" / "a4_chapter_lead.txt", corpus_dir / "a4_chapter_lead.txt")
+    engine.ingest()
+    assert "国网襄阳供电公司" in set(engine.assistant().catalog.units) - before
+    engine.store().close()
+
+
 def test_a_collection_of_another_model_or_dimension_is_refused(tmp_path: Path, corpus_dir: Path) -> None:
     store = _store(tmp_path, FakeEmbedder())
     store.sync([corpus_dir])

@@ -32,8 +32,9 @@ import hashlib
 import json
 import math
 import os
-from collections import Counter
-from collections.abc import Iterator, Sequence
+import threading
+from collections import Counter, OrderedDict
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -130,8 +131,66 @@ class _Rows(Sequence[Any]):
         return rows[i]
 
 
+class _Lru:
+    """A small thread-safe LRU map for rows that never change once written (everything keyed by generation)."""
+
+    def __init__(self, size: int) -> None:
+        self._data: OrderedDict[Any, Any] = OrderedDict()
+        self._size = size
+        self._lock = threading.Lock()
+
+    def get(self, key: Any, make: Callable[[], Any]) -> Any:
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+                return self._data[key]
+        value = make()
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+        return value
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._data[key] = value
+            while len(self._data) > self._size:
+                self._data.popitem(last=False)
+
+    def peek(self, key: Any) -> Any:
+        """The value, or None when absent."""
+        with self._lock:
+            if key in self._data:
+                self._data.move_to_end(key)
+            return self._data.get(key)
+
+
+class _Chunks(Sequence[Chunk]):
+    """Chunk records of fetched rows, parsed only when read (pooling reads the few best of each hit)."""
+
+    def __init__(self, rows: list[dict[str, Any]]) -> None:
+        self._rows = rows
+        self._parsed: dict[int, Chunk] = {}
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i not in self._parsed:
+            self._parsed[i] = Chunk.model_validate_json(self._rows[i]["chunk"])
+        return self._parsed[i]
+
+
 class MilvusStore:
-    """Chunks in Milvus, tables in SQL; the Store protocol, plus ingest. Safe to share between threads."""
+    """Chunks in Milvus, tables in SQL; the Store protocol, plus ingest. Safe to share between threads.
+
+    Per process it keeps only what is small and cannot go stale: the visible plan versions (reloaded when the
+    switch serial moves), and, in bounded LRU maps keyed by generation (whose rows never change), the clause
+    and task rows answers look up, each plan version's item → chunk positions, and word counts of searched
+    scopes. No chunk text or vector is kept.
+    """
 
     def __init__(self, uri: str, database_url: str, embedder: Embedder, index_dir: Path,
                  exact_limit: int = 4000, candidates: int = 200, collection: str = COLLECTION) -> None:
@@ -152,6 +211,9 @@ class MilvusStore:
         self._latest: dict[str, str] = {}
         self._infos: dict[tuple[str, str], PolicyInfo] = {}
         self._tokenizer: Tokenizer | None = None
+        self._rows = _Lru(8192)  # (kind, gen, id) → Clause / Task / list[Task]
+        self._items = _Lru(8192)  # gen → item id → chunk positions
+        self._stats = _Lru(256)  # searched gens → (chunks, tokens, {token: chunks holding it})
         self._refresh()
 
     # ---------------------------------------------------------------- collection
@@ -228,7 +290,8 @@ class MilvusStore:
         return self._serial != before
 
     def _gen_of(self, policy: str, version: str) -> int | None:
-        self._refresh()
+        """The generation of a visible plan version, in the view the last search or listing took: an answer looks up
+        the rows of the version it found, even if another process switches that version meanwhile."""
         return self._gen.get((policy, version))
 
     @property
@@ -251,20 +314,25 @@ class MilvusStore:
         return dict(self._latest)
 
     def info(self, policy: str, version: str) -> PolicyInfo | None:
-        self._refresh()
         return self._infos.get((policy, version))
 
     def clause(self, policy: str, version: str, clause_id: str) -> Clause | None:
         gen = self._gen_of(policy, version)
-        return None if gen is None else self.sql.clause(gen, clause_id)
+        if gen is None:
+            return None
+        return self._rows.get(("clause", gen, clause_id), lambda: self.sql.clause(gen, clause_id))  # type: ignore[no-any-return]
 
     def task(self, policy: str, version: str, task_id: str) -> Task | None:
         gen = self._gen_of(policy, version)
-        return None if gen is None else self.sql.task(gen, task_id)
+        if gen is None:
+            return None
+        return self._rows.get(("task", gen, task_id), lambda: self.sql.task(gen, task_id))  # type: ignore[no-any-return]
 
     def item_tasks(self, policy: str, version: str, item_id: str) -> list[Task]:
         gen = self._gen_of(policy, version)
-        return [] if gen is None else self.sql.item_tasks(gen, item_id)
+        if gen is None:
+            return []
+        return list(self._rows.get(("item", gen, item_id), lambda: self.sql.item_tasks(gen, item_id)))
 
     def clauses(self, policy: str, version: str) -> list[Clause]:
         gen = self._gen_of(policy, version)
@@ -312,24 +380,27 @@ class MilvusStore:
         if not rows:
             return []
         unique = {(int(r["gen"]), int(r["ord"])): r for r in rows}
-        rows = [unique[key] for key in sorted(unique, key=lambda key: (self._key_of.get(key[0], ("", "")), key[1]))]
-        chunks = [Chunk.model_validate_json(r["chunk"]) for r in rows]
+        order = sorted(unique, key=lambda key: (self._key_of.get(key[0], ("", "")), key[1]))
+        rows = [unique[key] for key in order]
+        chunks = _Chunks(rows)  # only the best chunks of the k hits are parsed
         matrix = np.asarray([r["dense"] for r in rows], dtype=np.float32)
         dense = matrix @ np.asarray(vector, dtype=np.float32)
         lexical = self._bm25([r["tokens"].split("\t") if r["tokens"] else [] for r in rows], lexical_query, gens)
-        keys = [(c.policy, c.version, c.item_id) for c in chunks]
+        keys = [(*self._key_of.get(gen, ("", "")), r["item_id"]) for (gen, _), r in zip(order, rows)]
         groups = list(dict.fromkeys(keys))
         position = {key: i for i, key in enumerate(groups)}
         group_of = np.array([position[key] for key in keys], dtype=np.int64)
-        mask = np.ones(len(chunks), dtype=bool)
-        return pool_items(chunks, groups, group_of, mask, dense, lexical, ALPHA, k)
+        mask = np.ones(len(rows), dtype=bool)
+        return pool_items(chunks, groups, group_of, mask, dense, lexical, ALPHA, k)  # type: ignore[arg-type]
 
     def _get(self, keys: list[tuple[int, int]]) -> list[dict[str, Any]]:
         """Chunks by (gen, ord): primary-key lookups, far cheaper than a filter in Milvus Lite."""
         out: list[dict[str, Any]] = []
         for i in range(0, len(keys), 4000):
             ids = [(gen << 20) | ord_ for gen, ord_ in keys[i:i + 4000]]
-            out.extend(dict(r) for r in self._call(self.client.get, self.collection, ids=ids, output_fields=_FIELDS))
+            found = self._call(self.client.get, self.collection, ids=ids, output_fields=_FIELDS,
+                               strict_float32=True)  # vectors as one float32 array, not a Python float per value
+            out.extend(dict(r) for r in found)
         return out
 
     def _candidates(self, vector: np.ndarray, text: str, scope_expr: str) -> list[dict[str, Any]]:
@@ -352,20 +423,50 @@ class MilvusStore:
                 ids.append(entity["item_id"])
         if not items:
             return []
-        return self._get(self.sql.item_chunks(items))
+        return self._get(self._item_chunks(items))
+
+    def _item_chunks(self, items: dict[int, list[str]]) -> list[tuple[int, int]]:
+        """(gen, ord) of every chunk of the given items (gen → item ids), from each plan version's item → chunk
+        positions (read in one query for all versions not yet seen, then kept)."""
+        table = {gen: self._items.peek(gen) for gen in items}
+        missing = [gen for gen, positions in table.items() if positions is None]
+        if missing:
+            found: dict[int, dict[str, list[int]]] = {gen: {} for gen in missing}
+            for gen, ord_, item in self.sql.chunk_items(missing):
+                found[gen].setdefault(item, []).append(ord_)
+            for gen, positions in found.items():
+                table[gen] = {item: tuple(ords) for item, ords in positions.items()}
+                self._items.put(gen, table[gen])
+        return [(gen, o) for gen, ids in items.items() for item in ids for o in table[gen].get(item, ())]
+
+    def _corpus_stats(self, tokens: list[str], gens: list[int]) -> tuple[int, int, dict[str, int]]:
+        """The searched plan versions' chunk count, token count and document frequencies, kept per scope: the rows
+        of a generation never change, so a scope's counts cannot go stale."""
+        key = tuple(gens)
+        cached = self._stats.peek(key)
+        if cached is None or any(t not in cached[2] for t in tokens):
+            known = cached[2] if cached else {}
+            n, total, df = self.sql.corpus_stats([t for t in tokens if t not in known] or tokens, gens)
+            merged = {**known, **{t: df.get(t, 0) for t in tokens if t not in known}}
+            cached = (n, total, merged)
+            self._stats.put(key, cached)
+        return cached[0], cached[1], {t: cached[2][t] for t in tokens if cached[2].get(t)}
 
     def _bm25(self, docs: list[list[str]], query: str, gens: list[int]) -> np.ndarray:
         """BM25 of each document, with the statistics of the searched plan versions: what bm25s gives the local index."""
         tokens = self.tokenizer().tokens(query)
-        n, total, df = self.sql.corpus_stats(tokens, gens)
+        n, total, df = self._corpus_stats(tokens, gens)
         scores = np.zeros(len(docs), dtype=np.float32)
         if not n:
             return scores
         average = total / n
         known = [t for t in tokens if df.get(t, 0) > 0]
         idf = {t: math.log(1 + (n - df[t] + 0.5) / (df[t] + 0.5)) for t in set(known)}
+        wanted = set(known)
         for i, doc in enumerate(docs):
-            counts = Counter(doc)
+            counts = Counter(t for t in doc if t in wanted)  # only the query's words count; the sum is unchanged
+            if not counts:
+                continue
             length = max(len(doc), 1)
             norm = K1 * ((1 - B) + B * length / average)
             scores[i] = sum(idf[t] * counts[t] / (norm + counts[t]) for t in known if counts.get(t))

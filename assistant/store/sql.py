@@ -232,12 +232,11 @@ class SqlTables:
         query = self._sa.select(c.data).where(c.gen == gen, c.item_id == item_id).order_by(c.ord)
         return [Task.model_validate_json(r[0]) for r in self._run(lambda conn: conn.execute(query).all())]
 
-    def item_chunks(self, items: dict[int, list[str]]) -> list[tuple[int, int]]:
-        """(gen, ord) of every chunk of the given items (gen → item ids)."""
-        sa, c = self._sa, self.t["chunks"].c
-        where = sa.or_(*(sa.and_(c.gen == gen, c.item_id.in_(ids)) for gen, ids in items.items()))
-        query = sa.select(c.gen, c.ord).where(where)
-        return [(int(g), int(o)) for g, o in self._run(lambda conn: conn.execute(query).all())]
+    def chunk_items(self, gens: list[int]) -> list[tuple[int, int, str]]:
+        """(gen, ord, item id) of every chunk of the given generations: one primary-key range read per generation."""
+        c = self.t["chunks"].c
+        query = self._sa.select(c.gen, c.ord, c.item_id).where(c.gen.in_(gens))
+        return [(int(g), int(o), str(i)) for g, o, i in self._run(lambda conn: conn.execute(query).all())]
 
     def count(self, name: str, gens: list[int]) -> int:
         c = self.t[name].c
