@@ -69,7 +69,10 @@ class Weights:
 
 # nouns that say what kind of answer is wanted, or qualify without naming a subject (not what a question is about)
 _FRAME_WORDS = frozenset("年份 时间 数量 数目 目标 指标 规模 比例 水平 情况 任务 工作 问题 方面 内容 要求 标准 总量 总数 方案 时候 "
-                         "大家 程度 多长 多大 多少 节点 期限 时限 一共 总共 累计 够得上 普通 一般 主要 重点 全部 所有".split())
+                         "大家 程度 多长 多大 多少 节点 期限 时限 一共 总共 累计 够得上 普通 一般 主要 重点 全部 所有 "
+                         "旧版 新版 原版 老版 版本 修订版 去年 今年 明年 文件 政策 百分之 市中心 城区 市区 县城".split())
+_SIMILE = re.compile(r"像[^，。？?]{1,20}?(?:一样|似的)")  # 像搭积木一样: a picture, not the subject
+_LOCATIVE = re.compile(r"^[\u4e00-\u9fff]{1,3}[里内外边上]$")  # 厂里, 城里, 家门口外: where, not what
 _NOUN_TAGS = frozenset({"n", "nz", "vn", "l", "i", "nr", "nt", "ng", "an", "j"})
 
 
@@ -82,7 +85,9 @@ def subject_words(topic: str) -> tuple[tuple[str, ...], ...]:
 
     jieba.setLogLevel(60)
     groups: list[tuple[str, ...]] = []
-    for word, tag in jieba.posseg.cut(topic, HMM=False):
+    for word, tag in jieba.posseg.cut(_SIMILE.sub(" ", topic), HMM=False):
+        if _LOCATIVE.match(word):
+            continue
         if tag in _NOUN_TAGS:
             words = [w for w in dict.fromkeys([word, *jieba.cut_for_search(word, HMM=False)])
                      if len(w) >= 2 and re.fullmatch(r"[\u4e00-\u9fff]+", w) and w not in _FRAME_WORDS]
