@@ -60,9 +60,7 @@ class Assistant:
         self.max_question_chars = max_question_chars
         self.ranker = Ranker(index, weights)
         self.wording = Wording(index)
-        self._versions: dict[str, list[str]] = {}
-        for info in index.policies:
-            self._versions.setdefault(info.policy, []).append(info.version)
+        self._versions = self.wording.versions
         latest = index.latest_versions()
         self.catalog = Catalog(records=[i.record for i in index.policies if i.record and latest.get(i.policy) == i.version],
                                units=[a for t in index.tasks for a in t.agencies])

@@ -185,19 +185,17 @@ class Ranker:
     def __init__(self, store: Store, weights: Weights | None = None) -> None:
         self.store = store
         self.weights = weights or Weights()
+        # one pass over the chunks: character rarity and the whole text, per plan version
         frequency: dict[tuple[str, str], dict[str, int]] = {}
-        sizes: dict[tuple[str, str], int] = {}
+        texts: dict[tuple[str, str], list[str]] = {}
         for chunk in store.chunks:
             key = (chunk.policy, chunk.version)
             counts = frequency.setdefault(key, {})
-            sizes[key] = sizes.get(key, 0) + 1
+            texts.setdefault(key, []).append(chunk.text)
             for ch in set(re.sub(r"[^\u4e00-\u9fff]", "", chunk.sentence)):
                 counts[ch] = counts.get(ch, 0) + 1
-        self._idf = {key: ({ch: math.log((sizes[key] + 1) / (df + 0.5)) for ch, df in counts.items()},
-                           math.log((sizes[key] + 1) / 0.5)) for key, counts in frequency.items()}
-        texts: dict[tuple[str, str], list[str]] = {}
-        for chunk in store.chunks:
-            texts.setdefault((chunk.policy, chunk.version), []).append(chunk.text)
+        self._idf = {key: ({ch: math.log((len(texts[key]) + 1) / (df + 0.5)) for ch, df in counts.items()},
+                           math.log((len(texts[key]) + 1) / 0.5)) for key, counts in frequency.items()}
         self._text = {key: "\n".join(parts) for key, parts in texts.items()}
 
     # ------------------------------------------------------------- rows of items

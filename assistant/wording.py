@@ -31,6 +31,9 @@ class Wording:
 
     def __init__(self, store: Store) -> None:
         self.store = store
+        self.versions: dict[str, list[str]] = {}  # each plan's versions, read once
+        for info in store.policies:
+            self.versions.setdefault(info.policy, []).append(info.version)
 
     # --------------------------------------------------------------- citations
     def citation(self, policy: str, version: str, clause_id: str, quote: str) -> Citation | None:
@@ -80,7 +83,7 @@ class Wording:
     def source(self, policy: str, version: str, item_id: str, title: str) -> str:
         """依据 line: item and title, plus the plan's title when the index holds several plans and the version
         when the plan has several."""
-        versions = [p.version for p in self.store.policies if p.policy == policy]
+        versions = self.versions.get(policy, [])
         info = self.store.info(policy, version)
         name = f"《{info.title}》" if info and info.title and len(self.store.latest_versions()) > 1 else ""
         return f"{name}{item_id}{title}" + (f"（{version} 版）" if len(versions) > 1 else "")
